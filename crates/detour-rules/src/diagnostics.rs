@@ -1,0 +1,263 @@
+//! Diagnostics: every error and warning about a rule file, with file, line and column.
+
+use std::fmt;
+
+/// Whether a diagnostic drops the rule (error) or only reports it (warning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The rule is invalid and is not compiled.
+    Error,
+    /// The rule is kept, but probably not what the author meant.
+    Warning,
+}
+
+/// What is wrong. Each variant is one kind of mistake; its message tells a site owner what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    // ---- errors: the rule is dropped ----
+    /// `from` is neither a path nor an `http(s)://` URL.
+    #[error("`{0}` is not a path or URL: `from` must start with `/`, `http://` or `https://`")]
+    InvalidFrom(String),
+    /// No destination and not a forward rule.
+    #[error("missing destination: only a `/*` rule with a 2xx status (`/app/* 200`) may omit `to`")]
+    MissingTo,
+    /// `to` does not start with `/`, `http://` or `https://`.
+    #[error("`{0}` is not a valid destination: `to` must start with `/`, `http://` or `https://`")]
+    InvalidTo(String),
+    /// A status token that is not three digits with an optional `!`.
+    #[error("invalid status `{0}`: write three digits with an optional `!`, like `301` or `200!`")]
+    InvalidStatus(String),
+    /// A status below 100.
+    #[error("status `{0}` is out of range: use 100 to 999")]
+    StatusOutOfRange(String),
+    /// `!` separated from its status.
+    #[error("`!` must be attached to the status, as in `301!`")]
+    DetachedForce,
+    /// A status where a condition belongs.
+    #[error("second status `{0}`: a rule has exactly one status")]
+    SecondStatus(String),
+    /// A status before the destination.
+    #[error("status `{0}` comes before the destination: write `FROM TO STATUS`")]
+    StatusBeforeTo(String),
+    /// Conditions without an explicit status.
+    #[error("condition `{0}` needs an explicit status before it, as in `/a /b 302 {0}`")]
+    ConditionWithoutStatus(String),
+    /// A condition token without `=`.
+    #[error("condition `{0}` has no `=`: write `Key=value1,value2`")]
+    ConditionWithoutEquals(String),
+    /// A condition value list with an empty item.
+    #[error("condition `{0}` has an empty value: separate values with a single `,` and no spaces")]
+    EmptyConditionItem(String),
+    /// A condition key that is not Country, Language, Role, Cookie or Sign.
+    #[error("unknown condition `{0}`: use Country, Language, Role, Cookie or Sign")]
+    UnknownCondition(String),
+    /// A query constraint without `=`.
+    #[error("query constraint `{0}` has no `=`: write `key=value` or `key=:name` between `from` and `to`")]
+    QueryWithoutEquals(String),
+    /// A query constraint with an empty key.
+    #[error("query constraint `{0}` has an empty key")]
+    EmptyQueryKey(String),
+    /// A path under `/.netlify`.
+    #[error("`from` is under `/.netlify`, which Netlify reserves for itself")]
+    ReservedPath,
+    /// A `?` inside `from`.
+    #[error("`from` contains `?`: write query constraints as `key=value` tokens after `from`, as in `/store id=:id /blog/:id`")]
+    QueryInFrom,
+    /// A file or line that is not UTF-8.
+    #[error("not valid UTF-8 text")]
+    InvalidUtf8,
+    /// A syntax error reported by the TOML parser.
+    #[error("TOML syntax: {0}")]
+    TomlSyntax(String),
+    /// A syntax error reported by the JSON parser.
+    #[error("JSON syntax: {0}")]
+    JsonSyntax(String),
+    /// The file's top level is not what was expected.
+    #[error("{0}")]
+    BadShape(String),
+    /// A field that a rule table must not have.
+    #[error("unknown field `{0}`: a redirect has from, to, status, force, query, conditions, headers and signed")]
+    UnknownField(String),
+    /// A field given twice, possibly under a legacy name.
+    #[error("`{0}` is given twice (legacy names count: origin=from, destination=to, params/parameters=query, sign/signing=signed)")]
+    DuplicateField(String),
+    /// A required field is missing.
+    #[error("missing field `{0}`")]
+    MissingField(&'static str),
+    /// A field of the wrong type.
+    #[error("field `{field}` must be {expected}")]
+    WrongType {
+        /// The field.
+        field: String,
+        /// What it must be.
+        expected: &'static str,
+    },
+    /// A line longer than [`crate::limits::MAX_LINE_BYTES`].
+    #[error("line is {0} bytes long; the limit is {max} bytes", max = crate::limits::MAX_LINE_BYTES)]
+    LineTooLong(usize),
+    /// A `from` or `to` longer than [`crate::limits::MAX_URL_BYTES`].
+    #[error("`{field}` is {len} bytes long; the limit is {max} bytes", max = crate::limits::MAX_URL_BYTES)]
+    UrlTooLong {
+        /// `from` or `to`.
+        field: &'static str,
+        /// Its length.
+        len: usize,
+    },
+    /// A pattern with more than [`crate::limits::MAX_PATTERN_SEGMENTS`] segments.
+    #[error("`from` has {0} segments; the limit is {max}", max = crate::limits::MAX_PATTERN_SEGMENTS)]
+    TooManySegments(usize),
+    /// A pattern with more than [`crate::limits::MAX_WILDCARDS`] wildcards.
+    #[error("`from` has {0} wildcards; the limit is {max}", max = crate::limits::MAX_WILDCARDS)]
+    TooManyWildcards(usize),
+    /// A rule with more than [`crate::limits::MAX_CAPTURES`] captures.
+    #[error("the rule captures {0} values; the limit is {max}", max = crate::limits::MAX_CAPTURES)]
+    TooManyCaptures(usize),
+    /// A list longer than [`crate::limits::MAX_LIST_ITEMS`].
+    #[error("`{field}` has {len} items; the limit is {max}", max = crate::limits::MAX_LIST_ITEMS)]
+    TooManyItems {
+        /// Which list.
+        field: String,
+        /// Its length.
+        len: usize,
+    },
+    /// More rules than [`crate::limits::MAX_RULES`].
+    #[error("the site has more than {max} rules; the rest are not read", max = crate::limits::MAX_RULES)]
+    TooManyRules,
+    /// A file larger than [`crate::limits::MAX_FILE_BYTES`].
+    #[error("file is {0} bytes; the limit is {max} bytes", max = crate::limits::MAX_FILE_BYTES)]
+    FileTooLarge(usize),
+
+    // ---- warnings: the rule is kept ----
+    /// `from` equals `to`.
+    #[error("`to` equals `from`: this rule sends the request back to itself")]
+    RedirectsToItself,
+    /// A rule that an earlier rule always wins over.
+    #[error("this rule can never match: the rule at {file}:{line} has the same pattern and always wins")]
+    Shadowed {
+        /// File of the earlier rule.
+        file: String,
+        /// Line of the earlier rule.
+        line: u32,
+    },
+    /// A redirect that only adds or removes a trailing slash.
+    #[error("this redirect only adds or removes a trailing slash; both forms match the same rule, so it loops forever")]
+    TrailingSlashLoop,
+    /// The loop guard (SPEC §3.10) can refuse this rule.
+    #[error("the loop guard ignores this rule for some requests under `{prefix}`, e.g. `{example}`: no rule applies to them")]
+    LoopGuard {
+        /// The loop prefix P.
+        prefix: String,
+        /// A request path the guard fires for.
+        example: String,
+    },
+    /// A capture name that is a prefix of another name used in `to`.
+    #[error("`:{short}` is a prefix of `:{long}` in `to`: substitution replaces `:{short}` inside `:{long}` too")]
+    NamePrefix {
+        /// The shorter name.
+        short: String,
+        /// The longer name.
+        long: String,
+    },
+    /// A condition given twice on one rule.
+    #[error("condition `{0}` is given twice; only the last one counts")]
+    DuplicateCondition(String),
+    /// A query key constrained twice on one rule.
+    #[error("query key `{0}` is constrained twice; only the last one counts")]
+    DuplicateQueryKey(String),
+    /// `rate_limit`, which is not a redirect.
+    #[error("`rate_limit` is a Netlify extension, not a redirect; it is ignored")]
+    RateLimitIgnored,
+}
+
+impl Problem {
+    /// Errors drop the rule; warnings keep it.
+    pub fn severity(&self) -> Severity {
+        match self {
+            Problem::RedirectsToItself
+            | Problem::Shadowed { .. }
+            | Problem::TrailingSlashLoop
+            | Problem::LoopGuard { .. }
+            | Problem::NamePrefix { .. }
+            | Problem::DuplicateCondition(_)
+            | Problem::DuplicateQueryKey(_)
+            | Problem::RateLimitIgnored => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+}
+
+/// One diagnostic: a problem at a place in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file name as given.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column (in characters), where it helps.
+    pub column: Option<u32>,
+    /// What is wrong.
+    pub problem: Problem,
+    /// The offending line, shortened if very long.
+    pub source_line: Option<String>,
+}
+
+impl Diagnostic {
+    /// Builds a diagnostic; `source_line` is shortened to a readable length.
+    pub fn new(
+        file: &str,
+        line: u32,
+        column: Option<u32>,
+        problem: Problem,
+        source_line: Option<&str>,
+    ) -> Diagnostic {
+        Diagnostic {
+            file: file.to_string(),
+            line,
+            column,
+            problem,
+            source_line: source_line.map(shorten),
+        }
+    }
+
+    /// Error or warning.
+    pub fn severity(&self) -> Severity {
+        self.problem.severity()
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity() == Severity::Error
+    }
+}
+
+const SHOWN_LINE_CHARS: usize = 160;
+
+fn shorten(line: &str) -> String {
+    let line = line.trim_end_matches(['\r', '\n']);
+    if line.chars().count() <= SHOWN_LINE_CHARS {
+        line.to_string()
+    } else {
+        let mut s: String = line.chars().take(SHOWN_LINE_CHARS).collect();
+        s.push('…');
+        s
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// `FILE:LINE[:COL]: error|warning: MESSAGE`, then the offending line indented.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)?;
+        if let Some(col) = self.column {
+            write!(f, ":{col}")?;
+        }
+        let kind = match self.severity() {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, ": {kind}: {}", self.problem)?;
+        if let Some(src) = &self.source_line {
+            write!(f, "\n    {src}")?;
+        }
+        Ok(())
+    }
+}

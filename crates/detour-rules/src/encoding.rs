@@ -1,0 +1,131 @@
+//! Percent- and form-decoding and the encoders used for `to` and `target` (SPEC §2, §3.6, §4).
+//!
+//! Decoding never fails: a malformed escape (`%`, `%4`, `%zz`) is kept as literal bytes.
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn decode_into(input: &[u8], plus_is_space: bool, out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < input.len() {
+        let b = input[i];
+        if b == b'%' && i + 2 < input.len() {
+            if let (Some(h), Some(l)) = (hex_value(input[i + 1]), hex_value(input[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if plus_is_space && b == b'+' { b' ' } else { b });
+        i += 1;
+    }
+}
+
+/// Percent-decodes a path: `%XX` becomes the byte, `+` stays `+`.
+pub fn percent_decode(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    decode_into(input, false, &mut out);
+    out
+}
+
+/// Form-decodes a query value: `+` is a space, `%XX` the byte.
+pub fn form_decode(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    decode_into(input, true, &mut out);
+    out
+}
+
+const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+fn push_escaped(out: &mut Vec<u8>, b: u8) {
+    out.push(b'%');
+    out.push(UPPER_HEX[usize::from(b >> 4)]);
+    out.push(UPPER_HEX[usize::from(b & 15)]);
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
+/// Re-encodes a query capture for `to` (SPEC §4): unreserved bytes stay, a space becomes `+`,
+/// every other byte becomes `%XX`.
+pub fn encode_query_capture(input: &[u8], out: &mut Vec<u8>) {
+    for &b in input {
+        if is_unreserved(b) {
+            out.push(b);
+        } else if b == b' ' {
+            out.push(b'+');
+        } else {
+            push_escaped(out, b);
+        }
+    }
+}
+
+/// Encodes text that a path capture or the splat inserted into a target (SPEC §4): everything
+/// but unreserved bytes, `/` and the sub-delimiters `!$&'()*+,;=:@` becomes `%XX`.
+pub fn encode_path_capture(input: &[u8], out: &mut Vec<u8>) {
+    for &b in input {
+        if is_unreserved(b) || b"/!$&'()*+,;=:@".contains(&b) {
+            out.push(b);
+        } else {
+            push_escaped(out, b);
+        }
+    }
+}
+
+/// Encodes text that comes from the rule's own `TO` (SPEC §4): it keeps `?`, `#` and `%`, but
+/// controls, space, non-ASCII and `"<>\^`{|}` are encoded so nothing unsafe reaches a header.
+pub fn encode_rule_text(input: &[u8], out: &mut Vec<u8>) {
+    for &b in input {
+        if b <= 0x20 || b >= 0x7f || b"\"<>\\^`{|}".contains(&b) {
+            push_escaped(out, b);
+        } else {
+            out.push(b);
+        }
+    }
+}
+
+/// Encodes the request's raw query string for appending to a target: like rule text, and a `#`
+/// (which cannot be part of a query) is encoded too.
+pub fn encode_appended_query(input: &[u8], out: &mut Vec<u8>) {
+    for &b in input {
+        if b == b'#' {
+            push_escaped(out, b);
+        } else {
+            encode_rule_text(&[b], out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_escapes_stay_literal() {
+        assert_eq!(percent_decode(b"%"), b"%");
+        assert_eq!(percent_decode(b"%4"), b"%4");
+        assert_eq!(percent_decode(b"a%zzb"), b"a%zzb");
+        assert_eq!(percent_decode(b"%41%2f+"), b"A/+");
+        assert_eq!(form_decode(b"a+b%20c%"), b"a b c%");
+    }
+
+    #[test]
+    fn encoders() {
+        let mut out = Vec::new();
+        encode_query_capture(b"a b/c~", &mut out);
+        assert_eq!(out, b"a+b%2Fc~");
+        out.clear();
+        encode_path_capture(b"a?b/c d\r\n%", &mut out);
+        assert_eq!(out, b"a%3Fb/c%20d%0D%0A%25");
+        out.clear();
+        encode_rule_text("/a b?x=1#f\u{e9}".as_bytes(), &mut out);
+        assert_eq!(out, b"/a%20b?x=1#f%C3%A9");
+    }
+}

@@ -1,0 +1,21 @@
+//! Hard limits on rule input, enforced with clear errors (never a panic, never silent).
+//!
+//! They bound the work any later stage can be asked to do: a rule that passes them compiles and
+//! matches in time linear in the request.
+
+/// Longest accepted `_redirects` line, in bytes.
+pub const MAX_LINE_BYTES: usize = 16 * 1024;
+/// Longest `from` or `to`, in bytes.
+pub const MAX_URL_BYTES: usize = 8 * 1024;
+/// Most segments in one `from` path pattern.
+pub const MAX_PATTERN_SEGMENTS: usize = 128;
+/// Most wildcards (`*` splats and prefix wildcards) in one `from` path pattern.
+pub const MAX_WILDCARDS: usize = 4;
+/// Most captures (placeholders plus query captures) in one rule.
+pub const MAX_CAPTURES: usize = 32;
+/// Most query constraints, or values of one condition, in one rule.
+pub const MAX_LIST_ITEMS: usize = 64;
+/// Most rules in one site (all files together).
+pub const MAX_RULES: usize = 2_000_000;
+/// Largest rule file accepted, in bytes.
+pub const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;

@@ -1,0 +1,115 @@
+//! Warnings that need the whole site's rule list (SPEC §1.1, §4): loops, shadowed rules and
+//! capture names that overlap in `to`. The loop-guard warning (§3.10) needs the matcher and lives
+//! in `detour-reference`.
+
+use std::collections::HashMap;
+
+use crate::diagnostics::{Diagnostic, Problem};
+use crate::model::{url_scheme_len, HostMatch, QueryValue, Rule};
+use crate::pattern::Segment;
+
+/// How many earlier rules with the same pattern are compared with each rule; bounds the work on
+/// sites with thousands of rules sharing one pattern.
+const SHADOW_COMPARISONS: usize = 64;
+
+/// All site-wide warnings, in rule order.
+pub fn lint(rules: &[Rule]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut by_pattern: HashMap<(Option<&HostMatch>, Vec<Segment>), Vec<usize>> = HashMap::new();
+    for (index, rule) in rules.iter().enumerate() {
+        let mut warn = |problem: Problem| {
+            out.push(Diagnostic::new(&rule.source.file, rule.source.line, None, problem, None));
+        };
+        if rule.from == rule.to {
+            warn(Problem::RedirectsToItself);
+        } else if is_trailing_slash_loop(rule) {
+            warn(Problem::TrailingSlashLoop);
+        }
+        for (short, long) in overlapping_names(rule) {
+            warn(Problem::NamePrefix { short, long });
+        }
+        let key = (rule.host.as_ref(), pattern_shape(&rule.path.segments));
+        let earlier = by_pattern.entry(key).or_default();
+        if let Some(&winner) = earlier.iter().rev().take(SHADOW_COMPARISONS).find(|&&e| always_wins(&rules[e], rule)) {
+            let w = &rules[winner].source;
+            warn(Problem::Shadowed { file: w.file.clone(), line: w.line });
+        }
+        earlier.push(index);
+    }
+    out
+}
+
+/// The pattern with placeholder names erased: `/a/:x` and `/a/:y` match the same requests.
+fn pattern_shape(segments: &[Segment]) -> Vec<Segment> {
+    segments
+        .iter()
+        .map(|s| match s {
+            Segment::Placeholder(_) => Segment::Placeholder(String::new()),
+            other => other.clone(),
+        })
+        .collect()
+}
+
+/// True when `earlier` matches every request `later` matches (same pattern and host assumed),
+/// so `later` can never be the outcome.
+fn always_wins(earlier: &Rule, later: &Rule) -> bool {
+    if earlier.force < later.force || !earlier.conditions.role.is_empty() {
+        return false;
+    }
+    let query_implied = earlier.query.iter().all(|e| {
+        later.query.iter().any(|l| {
+            l.key == e.key && (matches!(e.value, QueryValue::Capture(_)) || l.value == e.value)
+        })
+    });
+    let subset = |e: &[String], l: &[String]| {
+        e.is_empty() || (!l.is_empty() && l.iter().all(|v| e.iter().any(|w| w.eq_ignore_ascii_case(v))))
+    };
+    let (ec, lc) = (&earlier.conditions, &later.conditions);
+    query_implied
+        && subset(&ec.country, &lc.country)
+        && subset(&ec.language, &lc.language)
+        && ec.cookie.iter().all(|c| lc.cookie.len() == 1 && lc.cookie[0] == *c || ec.cookie.is_empty())
+}
+
+/// A redirect whose `to` is its `from` with a trailing slash added or removed: both forms match
+/// the rule (SPEC §3.3), so the browser is sent round forever.
+fn is_trailing_slash_loop(rule: &Rule) -> bool {
+    if !(300..400).contains(&rule.status) || rule.to_is_absolute() != rule.host.is_some() {
+        return false;
+    }
+    let (from, to) = (rule.from.as_str(), rule.to.as_str());
+    let same_origin = match url_scheme_len(from) {
+        Some(n) => to.len() > n && from[..n].eq_ignore_ascii_case(&to[..n]),
+        None => true,
+    };
+    same_origin && (from.strip_suffix('/') == Some(to) || to.strip_suffix('/') == Some(from))
+}
+
+/// Pairs `(short, long)` of names used in `to` where `:short` is a prefix of `:long`: textual
+/// substitution (SPEC §4) would rewrite the start of `:long`.
+fn overlapping_names(rule: &Rule) -> Vec<(String, String)> {
+    let mut captures: Vec<&str> = rule.path.capture_names().collect();
+    captures.extend(rule.query.iter().filter_map(|q| match &q.value {
+        QueryValue::Capture(name) => Some(name.as_str()),
+        QueryValue::Literal(_) => None,
+    }));
+    let used: Vec<&str> = captures.iter().copied().filter(|c| rule.to.contains(&format!(":{c}"))).collect();
+    let mut names: Vec<&str> = rule
+        .to
+        .split(':')
+        .skip(1)
+        .map(|s| s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or(""))
+        .filter(|s| !s.is_empty())
+        .collect();
+    names.extend(used.iter().copied());
+    let mut pairs = Vec::new();
+    for short in &used {
+        for long in &names {
+            let pair = (short.to_string(), long.to_string());
+            if long.len() > short.len() && long.starts_with(short) && !pairs.contains(&pair) {
+                pairs.push(pair);
+            }
+        }
+    }
+    pairs
+}

@@ -1,0 +1,170 @@
+//! The rule model: what one redirect rule means, independent of the file it came from.
+
+use crate::pattern::PathPattern;
+
+/// Where a rule was written: the file name as the caller gave it and the 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Source {
+    /// File name as given to the parser (for `netlify.toml`, JSON: the file; the line is the
+    /// rule's `[[redirects]]` header or object start).
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+}
+
+/// `http` or `https`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scheme {
+    /// `http://`
+    Http,
+    /// `https://`
+    Https,
+}
+
+impl Scheme {
+    /// The scheme's name, without `://`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+}
+
+/// The scheme and host a domain-level rule is restricted to (SPEC §3.8).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HostMatch {
+    /// Scheme the request must use.
+    pub scheme: Scheme,
+    /// Host, lower-case, without port.
+    pub host: String,
+}
+
+/// The value side of a query constraint `key=value` (SPEC §3.6).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum QueryValue {
+    /// `key=:name`: the key must be present; its form-decoded value is captured as `name`.
+    Capture(String),
+    /// `key=literal`: the form-decoded value must equal this (form-decoded) literal.
+    Literal(Vec<u8>),
+}
+
+/// One query constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct QueryConstraint {
+    /// The key, compared literally (not decoded).
+    pub key: String,
+    /// What the key's value must be.
+    pub value: QueryValue,
+}
+
+/// The conditions of a rule (SPEC §3.7). An empty list means "no such condition".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Conditions {
+    /// Country codes, any of which matches (case-insensitive).
+    pub country: Vec<String>,
+    /// Language tags, any of which matches (whole tag or primary subtag, case-insensitive).
+    pub language: Vec<String>,
+    /// Roles from the `nf_jwt` token, any of which matches.
+    pub role: Vec<String>,
+    /// Cookie names, any of which must be present with a non-empty value.
+    pub cookie: Vec<String>,
+}
+
+impl Conditions {
+    /// True when the rule has no condition at all.
+    pub fn is_empty(&self) -> bool {
+        self.country.is_empty()
+            && self.language.is_empty()
+            && self.role.is_empty()
+            && self.cookie.is_empty()
+    }
+}
+
+/// One redirect rule, parsed and validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// Where it was written.
+    pub source: Source,
+    /// `from` exactly as written (host included for domain-level rules).
+    pub from: String,
+    /// The scheme and host a domain-level rule is restricted to; `None` matches every host.
+    pub host: Option<HostMatch>,
+    /// The path pattern of `from`.
+    pub path: PathPattern,
+    /// Query constraints, in the order written.
+    pub query: Vec<QueryConstraint>,
+    /// `to` exactly as written (for a forward rule: derived from `from`).
+    pub to: String,
+    /// HTTP status, 100..=999.
+    pub status: u16,
+    /// `!` / `force = true`: applies even when a file exists at the path.
+    pub force: bool,
+    /// Conditions on the request.
+    pub conditions: Conditions,
+    /// Extra request headers for proxy rules, in the order written.
+    pub headers: Vec<(String, String)>,
+    /// Name of the environment variable holding the signing secret, for proxy rules.
+    pub signed: Option<String>,
+}
+
+impl Rule {
+    /// True when `to` is an absolute `http(s)://` URL.
+    pub fn to_is_absolute(&self) -> bool {
+        url_scheme_len(&self.to).is_some()
+    }
+
+    /// Renders the rule as one `_redirects` line that parses back to the same rule (headers,
+    /// which `_redirects` cannot express, are left out).
+    pub fn to_redirects_line(&self) -> String {
+        let mut line = self.from.clone();
+        for q in &self.query {
+            line.push(' ');
+            line.push_str(&q.key);
+            line.push('=');
+            match &q.value {
+                QueryValue::Capture(name) => {
+                    line.push(':');
+                    line.push_str(name);
+                }
+                QueryValue::Literal(v) => {
+                    let mut enc = Vec::new();
+                    crate::encoding::encode_query_capture(v, &mut enc);
+                    line.push_str(&String::from_utf8_lossy(&enc));
+                }
+            }
+        }
+        line.push(' ');
+        line.push_str(&self.to);
+        line.push_str(&format!(" {}", self.status));
+        if self.force {
+            line.push('!');
+        }
+        for (key, values) in [
+            ("Country", &self.conditions.country),
+            ("Language", &self.conditions.language),
+            ("Role", &self.conditions.role),
+            ("Cookie", &self.conditions.cookie),
+        ] {
+            if !values.is_empty() {
+                line.push_str(&format!(" {key}={}", values.join(",")));
+            }
+        }
+        if let Some(signed) = &self.signed {
+            line.push_str(&format!(" Sign={signed}"));
+        }
+        line
+    }
+}
+
+/// Length of the `http://` or `https://` prefix of `s` (case-insensitive), if it has one.
+pub fn url_scheme_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.len() >= 7 && b[..7].eq_ignore_ascii_case(b"http://") {
+        Some(7)
+    } else if b.len() >= 8 && b[..8].eq_ignore_ascii_case(b"https://") {
+        Some(8)
+    } else {
+        None
+    }
+}
