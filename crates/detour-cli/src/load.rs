@@ -1,0 +1,31 @@
+//! Reading rule sources from disk.
+
+use std::path::{Path, PathBuf};
+
+use detour_rules::{parse_site, Parsed, SourceKind};
+
+use crate::Failure;
+
+/// The rule files of a path: the file itself, or a site directory's `_redirects` then
+/// `netlify.toml` (SPEC §1 priority order).
+pub fn expand(path: &Path) -> Vec<PathBuf> {
+    if path.is_dir() {
+        ["_redirects", "netlify.toml"].iter().map(|f| path.join(f)).filter(|p| p.is_file()).collect()
+    } else {
+        vec![path.to_path_buf()]
+    }
+}
+
+/// Reads and parses rule files in the order given, as one site.
+pub fn load_rules(paths: &[PathBuf]) -> Result<Parsed, Failure> {
+    let mut texts = Vec::new();
+    for path in paths.iter().flat_map(|p| expand(p)) {
+        let text = std::fs::read(&path).map_err(|e| Failure::io(&path, e))?;
+        texts.push((SourceKind::from_path(&path), text, path.display().to_string()));
+    }
+    if texts.is_empty() {
+        return Err(Failure::Usage(format!("no rule files found in {}", paths[0].display())));
+    }
+    let sources: Vec<(SourceKind, &[u8], &str)> = texts.iter().map(|(k, t, f)| (*k, t.as_slice(), f.as_str())).collect();
+    Ok(parse_site(&sources))
+}

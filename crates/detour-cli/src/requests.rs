@@ -1,0 +1,52 @@
+//! The JSONL request interface of `detour match --requests` (SPEC §5).
+
+use detour_reference::Request;
+use serde_json::Value;
+
+/// Parses one request line: `{"url": ..., "country": ..., "language": ..., "cookies": {...},
+/// "asset_exists": false}`; everything but `url` is optional. `cookies` may also be a `Cookie`
+/// header string (`a=1; b=2`).
+pub fn parse_request_line(line: &str) -> Result<Request, String> {
+    let value: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let Value::Object(fields) = value else { return Err("a request must be a JSON object".to_string()) };
+    let url = fields.get("url").and_then(Value::as_str).ok_or("a request needs a string \"url\"")?;
+    let mut req = Request::from_url(url);
+    let text = |key: &str| -> Result<Option<String>, String> {
+        match fields.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(format!("\"{key}\" must be a string")),
+        }
+    };
+    req.country = text("country")?;
+    req.language = text("language")?;
+    req.cookies = match fields.get("cookies") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                other => Ok((k.clone(), other.to_string())),
+            })
+            .collect::<Result<_, String>>()?,
+        Some(Value::String(header)) => parse_cookie_header(header),
+        Some(_) => return Err("\"cookies\" must be an object".to_string()),
+    };
+    req.asset_exists = match fields.get("asset_exists") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err("\"asset_exists\" must be true or false".to_string()),
+    };
+    Ok(req)
+}
+
+/// Splits a `Cookie` header (`a=1; b=2`) into name/value pairs.
+pub fn parse_cookie_header(header: &str) -> Vec<(String, String)> {
+    header
+        .split(';')
+        .filter_map(|c| {
+            let (name, value) = c.split_once('=')?;
+            Some((name.trim().to_string(), value.trim().to_string()))
+        })
+        .collect()
+}
