@@ -16,8 +16,16 @@ pub fn expand(path: &Path) -> Vec<PathBuf> {
     }
 }
 
+/// Rule files read from disk: kind, bytes and the name they are reported under.
+pub type Texts = Vec<(SourceKind, Vec<u8>, String)>;
+
 /// Reads and parses rule files in the order given, as one site.
 pub fn load_rules(paths: &[PathBuf]) -> Result<Parsed, Failure> {
+    read_rules(paths).map(|(parsed, _)| parsed)
+}
+
+/// Like [`load_rules`], also returning the texts (for diagnostics added later).
+pub fn read_rules(paths: &[PathBuf]) -> Result<(Parsed, Texts), Failure> {
     let mut texts = Vec::new();
     for path in paths.iter().flat_map(|p| expand(p)) {
         let text = std::fs::read(&path).map_err(|e| Failure::io(&path, e))?;
@@ -26,6 +34,11 @@ pub fn load_rules(paths: &[PathBuf]) -> Result<Parsed, Failure> {
     if texts.is_empty() {
         return Err(Failure::Usage(format!("no rule files found in {}", paths[0].display())));
     }
-    let sources: Vec<(SourceKind, &[u8], &str)> = texts.iter().map(|(k, t, f)| (*k, t.as_slice(), f.as_str())).collect();
-    Ok(parse_site(&sources))
+    let parsed = parse_site(&as_sources(&texts));
+    Ok((parsed, texts))
+}
+
+/// Borrows texts in the shape `detour_rules` takes.
+pub fn as_sources(texts: &Texts) -> Vec<(SourceKind, &[u8], &str)> {
+    texts.iter().map(|(k, t, f)| (*k, t.as_slice(), f.as_str())).collect()
 }

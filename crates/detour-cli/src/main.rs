@@ -2,16 +2,11 @@
 //!
 //! Exit codes: 0 ok, 1 rule errors, 2 usage or I/O errors.
 
-mod answer;
-mod check;
-mod load;
-mod match_cmd;
-mod requests;
-
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+use detour_cli::{check, match_cmd, Failure};
 
 /// Netlify-compatible redirect rules: check, compile and match them.
 #[derive(Parser)]
@@ -31,31 +26,6 @@ enum Command {
     },
     /// Match one URL, or a JSONL file of requests, against rules.
     Match(match_cmd::MatchArgs),
-}
-
-/// Which matcher answers `detour match`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Engine {
-    /// The naive linear scan, the oracle.
-    Reference,
-}
-
-/// Why a command failed, and so its exit code.
-#[derive(Debug)]
-pub enum Failure {
-    /// The rules have errors (exit 1); the diagnostics were already printed.
-    RuleErrors,
-    /// Bad usage (exit 2).
-    Usage(String),
-    /// A file could not be read or written (exit 2).
-    Io(String),
-}
-
-impl Failure {
-    /// An I/O failure naming the file.
-    pub fn io(path: &Path, e: std::io::Error) -> Failure {
-        Failure::Io(format!("{}: {e}", path.display()))
-    }
 }
 
 fn main() -> ExitCode {

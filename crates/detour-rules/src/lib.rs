@@ -107,8 +107,21 @@ pub fn parse_site(sources: &[(SourceKind, &[u8], &str)]) -> Parsed {
     }
     let warnings = lint(&site.rules);
     site.diagnostics.extend(warnings);
+    fill_source_lines(&mut site.diagnostics, sources);
     sort_diagnostics(&mut site.diagnostics, sources.iter().map(|s| s.2));
     site
+}
+
+/// Gives every diagnostic that lacks one the text of its line, read from its source.
+pub fn fill_source_lines(diagnostics: &mut [Diagnostic], sources: &[(SourceKind, &[u8], &str)]) {
+    for d in diagnostics.iter_mut().filter(|d| d.source_line.is_none()) {
+        let Some(&(_, text, _)) = sources.iter().find(|s| s.2 == d.file) else { continue };
+        let index = usize::try_from(d.line).unwrap_or(usize::MAX).saturating_sub(1);
+        if let Some(line) = text.split(|&b| b == b'\n').nth(index) {
+            let shown = Diagnostic::new("", 0, None, d.problem.clone(), Some(&String::from_utf8_lossy(line)));
+            d.source_line = shown.source_line;
+        }
+    }
 }
 
 /// Orders diagnostics by file (in the given order), then line; stable, so a line's own order of

@@ -1,0 +1,38 @@
+//! The `detour` command line as a library: the binary is a thin `main`, and the tests drive the
+//! same code (the conformance harness compares engines through [`answer::Answer`]).
+
+pub mod answer;
+pub mod check;
+pub mod load;
+pub mod match_cmd;
+pub mod requests;
+
+use std::path::Path;
+
+use clap::ValueEnum;
+
+/// Which matcher answers `detour match`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// The naive linear scan, the oracle.
+    Reference,
+}
+
+/// Why a command failed, and so its exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// The rules have errors (exit 1); the diagnostics were already printed.
+    RuleErrors,
+    /// Bad usage (exit 2).
+    Usage(String),
+    /// A file could not be read or written (exit 2).
+    Io(String),
+}
+
+impl Failure {
+    /// An I/O failure naming the file.
+    pub fn io(path: &Path, e: std::io::Error) -> Failure {
+        Failure::Io(format!("{}: {e}", path.display()))
+    }
+}
+

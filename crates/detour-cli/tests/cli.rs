@@ -1,0 +1,107 @@
+//! The `detour` binary: exit codes, output streams and the JSONL interface end to end.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use support::cases::fixtures;
+
+fn detour(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_detour"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn fixture(path: &str) -> String {
+    fixtures().join(path).display().to_string()
+}
+
+#[test]
+fn check_reports_ten_mistakes_and_exits_1() {
+    let out = detour(&["check", &fixture("diagnostics/ten-mistakes/_redirects")], "");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().filter(|l| l.contains(": error: ")).count(), 10);
+    assert!(stdout.contains("_redirects:3:11: error: invalid status `30x`"));
+}
+
+#[test]
+fn check_on_a_clean_site_is_silent_and_exits_0() {
+    let out = detour(&["check", &fixture("diagnostics/clean/_redirects"), &fixture("diagnostics/clean/netlify.toml")], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(text(&out.stderr), "");
+}
+
+#[test]
+fn io_and_usage_errors_exit_2_naming_the_file() {
+    let out = detour(&["check", "/definitely/not/here/_redirects"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("/definitely/not/here/_redirects"));
+    assert_eq!(detour(&["match"], "").status.code(), Some(2));
+    assert_eq!(detour(&["frobnicate"], "").status.code(), Some(2));
+}
+
+#[test]
+fn match_jsonl_on_redirects_and_toml() {
+    let site = fixture("sites/demo");
+    let requests = concat!(
+        "{\"url\": \"https://example.com/blog/a/b?x=1\"}\n",
+        "{\"url\": \"/nothing-here\"}\n",
+        "\n",
+        "{\"url\": \"/legacy\"}\n",
+    );
+    let redirects = format!("{site}/_redirects");
+    let out = detour(&["match", &redirects, "--requests", "-", "--engine", "reference"], requests);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(
+        lines[0],
+        r#"{"file":"_redirects","line":2,"rule":0,"status":301,"force":false,"negative":false,"to":"/news/a/b","target":"/news/a/b?x=1"}"#
+    );
+    assert_eq!(lines[1], "null");
+
+    // The site directory: `_redirects` first, then `netlify.toml`.
+    let out = detour(&["match", &site, "--requests", "-", "--engine", "reference"], requests);
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
+    assert!(lines[2].contains(r#""file":"netlify.toml""#), "{}", lines[2]);
+
+    // netlify.toml on its own.
+    let toml = format!("{site}/netlify.toml");
+    let out = detour(&["match", &toml, "/legacy", "--json", "--engine", "reference"], "");
+    assert!(text(&out.stdout).starts_with(r#"{"file":"netlify.toml","line":"#), "{}", text(&out.stdout));
+}
+
+#[test]
+fn match_reports_bad_request_lines_in_place() {
+    let redirects = fixture("sites/demo/_redirects");
+    let out = detour(&["match", &redirects, "--requests", "-", "--engine", "reference"], "{\"url\": \"/x\"}\nnot json\n{\"nourl\": 1}\n");
+    assert_eq!(out.status.code(), Some(2));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].starts_with("{\"error\":\"line 2"));
+    assert!(lines[2].starts_with("{\"error\":\"line 3"));
+}
+
+#[test]
+fn match_single_url_with_conditions() {
+    let redirects = fixture("sites/demo/_redirects");
+    let out = detour(&["match", &redirects, "/", "--language", "fr-FR,fr;q=0.9", "--json", "--engine", "reference"], "");
+    assert!(text(&out.stdout).contains(r#""to":"/fr/""#), "{}", text(&out.stdout));
+    let out = detour(&["match", &redirects, "/", "--country", "de", "--engine", "reference"], "");
+    assert!(text(&out.stdout).starts_with("302 redirect -> /de/"), "{}", text(&out.stdout));
+    let out = detour(&["match", &redirects, "/", "--cookie", "nf_lang=fr", "--json", "--engine", "reference"], "");
+    assert!(text(&out.stdout).contains(r#""to":"/fr/""#), "{}", text(&out.stdout));
+}
