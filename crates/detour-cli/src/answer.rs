@@ -78,7 +78,8 @@ impl Answer {
                 m.insert("to".into(), a.to.clone().into());
                 m.insert("target".into(), a.target.clone().into());
                 if !a.headers.is_empty() {
-                    let headers: Map<String, Value> = a.headers.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
+                    let headers: Map<String, Value> =
+                        a.headers.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
                     m.insert("headers".into(), headers.into());
                 }
                 if let Some(s) = &a.signed {

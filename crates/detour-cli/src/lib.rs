@@ -35,4 +35,3 @@ impl Failure {
         Failure::Io(format!("{}: {e}", path.display()))
     }
 }
-

@@ -38,7 +38,8 @@ fn check_reports_ten_mistakes_and_exits_1() {
 
 #[test]
 fn check_on_a_clean_site_is_silent_and_exits_0() {
-    let out = detour(&["check", &fixture("diagnostics/clean/_redirects"), &fixture("diagnostics/clean/netlify.toml")], "");
+    let out =
+        detour(&["check", &fixture("diagnostics/clean/_redirects"), &fixture("diagnostics/clean/netlify.toml")], "");
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), "");
     assert_eq!(text(&out.stderr), "");
@@ -87,7 +88,10 @@ fn match_jsonl_on_redirects_and_toml() {
 #[test]
 fn match_reports_bad_request_lines_in_place() {
     let redirects = fixture("sites/demo/_redirects");
-    let out = detour(&["match", &redirects, "--requests", "-", "--engine", "reference"], "{\"url\": \"/x\"}\nnot json\n{\"nourl\": 1}\n");
+    let out = detour(
+        &["match", &redirects, "--requests", "-", "--engine", "reference"],
+        "{\"url\": \"/x\"}\nnot json\n{\"nourl\": 1}\n",
+    );
     assert_eq!(out.status.code(), Some(2));
     let lines: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
     assert_eq!(lines.len(), 3);
@@ -98,7 +102,8 @@ fn match_reports_bad_request_lines_in_place() {
 #[test]
 fn match_single_url_with_conditions() {
     let redirects = fixture("sites/demo/_redirects");
-    let out = detour(&["match", &redirects, "/", "--language", "fr-FR,fr;q=0.9", "--json", "--engine", "reference"], "");
+    let out =
+        detour(&["match", &redirects, "/", "--language", "fr-FR,fr;q=0.9", "--json", "--engine", "reference"], "");
     assert!(text(&out.stdout).contains(r#""to":"/fr/""#), "{}", text(&out.stdout));
     let out = detour(&["match", &redirects, "/", "--country", "de", "--engine", "reference"], "");
     assert!(text(&out.stdout).starts_with("302 redirect -> /de/"), "{}", text(&out.stdout));

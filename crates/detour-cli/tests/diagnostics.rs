@@ -53,8 +53,7 @@ fn ten_kinds_of_mistakes_give_ten_diagnostics_on_their_lines() {
     let lines: Vec<u32> = diagnostics.iter().map(|d| d.line).collect();
     assert_eq!(lines, (3..=12).collect::<Vec<u32>>());
     assert!(diagnostics.iter().all(|d| d.is_error()));
-    let kinds: std::collections::HashSet<_> =
-        diagnostics.iter().map(|d| std::mem::discriminant(&d.problem)).collect();
+    let kinds: std::collections::HashSet<_> = diagnostics.iter().map(|d| std::mem::discriminant(&d.problem)).collect();
     assert_eq!(kinds.len(), 10, "ten different kinds of mistakes");
     assert_eq!(valid, 2);
 }

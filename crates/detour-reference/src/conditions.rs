@@ -11,7 +11,8 @@ fn country(req: &Request) -> Option<&str> {
 
 /// The request's language tag: the `nf_lang` cookie, else the first `Accept-Language` entry.
 fn language(req: &Request) -> Option<&str> {
-    let header_tag = req.language.as_deref().map(|h| h.split(',').next().unwrap_or("").split(';').next().unwrap_or("").trim());
+    let header_tag =
+        req.language.as_deref().map(|h| h.split(',').next().unwrap_or("").split(';').next().unwrap_or("").trim());
     req.cookie("nf_lang").filter(|c| !c.is_empty()).or(header_tag).filter(|t| !t.is_empty())
 }
 

@@ -77,10 +77,13 @@ pub fn warnings(rules: &[Rule]) -> Vec<Diagnostic> {
         }
         let (prefix, url) = match loop_prefix(&rule.to) {
             LoopPrefix::None => continue,
-            LoopPrefix::Relative(p) => (p, rule.host.as_ref().map_or_else(
-                || "https://example.com".to_string(),
-                |h| format!("{}://{}", h.scheme.as_str(), h.host),
-            )),
+            LoopPrefix::Relative(p) => (
+                p,
+                rule.host.as_ref().map_or_else(
+                    || "https://example.com".to_string(),
+                    |h| format!("{}://{}", h.scheme.as_str(), h.host),
+                ),
+            ),
             LoopPrefix::Absolute { origin, prefix } => (prefix, origin.to_string()),
         };
         let candidates = ["", "/x", "x", "/x/y", "x/y", "/"].map(|tail| format!("{prefix}{tail}"));
@@ -88,8 +91,7 @@ pub fn warnings(rules: &[Rule]) -> Vec<Diagnostic> {
             let req = Request::from_url(&format!("{url}{path}"));
             let decoded = percent_decode(&req.path);
             let host_ok = rule.host.as_ref().is_none_or(|h| h.host == req.host && h.scheme.as_str() == req.scheme);
-            host_ok
-                && match_path(&rule.path.segments, &decoded).is_some_and(|caps| fires(rule, &caps, &req, &decoded))
+            host_ok && match_path(&rule.path.segments, &decoded).is_some_and(|caps| fires(rule, &caps, &req, &decoded))
         });
         if let Some(example) = example {
             let problem = Problem::LoopGuard { prefix: prefix.to_string(), example };

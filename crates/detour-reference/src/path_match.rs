@@ -102,9 +102,8 @@ mod tests {
 
     fn m(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
         let p = PathPattern::parse(pattern).unwrap();
-        match_path(&p.segments, path.as_bytes()).map(|caps| {
-            caps.into_iter().map(|(n, v)| (n.to_string(), String::from_utf8(v).unwrap())).collect()
-        })
+        match_path(&p.segments, path.as_bytes())
+            .map(|caps| caps.into_iter().map(|(n, v)| (n.to_string(), String::from_utf8(v).unwrap())).collect())
     }
 
     fn splat(pattern: &str, path: &str) -> Option<String> {

@@ -110,11 +110,7 @@ pub(crate) fn query_constraint(key: &str, value: &str) -> Result<QueryConstraint
 }
 
 /// Adds a query constraint; a repeated key replaces the earlier one, with a warning.
-pub(crate) fn push_query(
-    query: &mut Vec<QueryConstraint>,
-    constraint: QueryConstraint,
-    warnings: &mut Vec<Problem>,
-) {
+pub(crate) fn push_query(query: &mut Vec<QueryConstraint>, constraint: QueryConstraint, warnings: &mut Vec<Problem>) {
     if let Some(i) = query.iter().position(|q| q.key == constraint.key) {
         warnings.push(Problem::DuplicateQueryKey(constraint.key.clone()));
         query.remove(i);
@@ -202,8 +198,8 @@ pub(crate) fn split_values(token: &str, value: &str, trim: bool) -> Result<Vec<S
 
 /// Checks the number of captures a rule makes.
 pub(crate) fn check_captures(path: &PathPattern, query: &[QueryConstraint]) -> Result<(), Problem> {
-    let captures = path.capture_names().count()
-        + query.iter().filter(|q| matches!(q.value, QueryValue::Capture(_))).count();
+    let captures =
+        path.capture_names().count() + query.iter().filter(|q| matches!(q.value, QueryValue::Capture(_))).count();
     if captures > limits::MAX_CAPTURES {
         return Err(Problem::TooManyCaptures(captures));
     }

@@ -140,7 +140,9 @@ pub enum Problem {
         line: u32,
     },
     /// A redirect that only adds or removes a trailing slash.
-    #[error("this redirect only adds or removes a trailing slash; both forms match the same rule, so it loops forever")]
+    #[error(
+        "this redirect only adds or removes a trailing slash; both forms match the same rule, so it loops forever"
+    )]
     TrailingSlashLoop,
     /// The loop guard (SPEC §3.10) can refuse this rule.
     #[error("the loop guard ignores this rule for some requests under `{prefix}`, e.g. `{example}`: no rule applies to them")]
@@ -203,20 +205,8 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// Builds a diagnostic; `source_line` is shortened to a readable length.
-    pub fn new(
-        file: &str,
-        line: u32,
-        column: Option<u32>,
-        problem: Problem,
-        source_line: Option<&str>,
-    ) -> Diagnostic {
-        Diagnostic {
-            file: file.to_string(),
-            line,
-            column,
-            problem,
-            source_line: source_line.map(shorten),
-        }
+    pub fn new(file: &str, line: u32, column: Option<u32>, problem: Problem, source_line: Option<&str>) -> Diagnostic {
+        Diagnostic { file: file.to_string(), line, column, problem, source_line: source_line.map(shorten) }
     }
 
     /// Error or warning.

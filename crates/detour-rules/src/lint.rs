@@ -53,22 +53,22 @@ fn pattern_shape(segments: &[Segment]) -> Vec<Segment> {
 /// True when `earlier` matches every request `later` matches (same pattern and host assumed),
 /// so `later` can never be the outcome.
 fn always_wins(earlier: &Rule, later: &Rule) -> bool {
-    if earlier.force < later.force || !earlier.conditions.role.is_empty() {
+    if (!earlier.force && later.force) || !earlier.conditions.role.is_empty() {
         return false;
     }
     let query_implied = earlier.query.iter().all(|e| {
-        later.query.iter().any(|l| {
-            l.key == e.key && (matches!(e.value, QueryValue::Capture(_)) || l.value == e.value)
-        })
+        later.query.iter().any(|l| l.key == e.key && (matches!(e.value, QueryValue::Capture(_)) || l.value == e.value))
     });
-    let subset = |e: &[String], l: &[String]| {
-        e.is_empty() || (!l.is_empty() && l.iter().all(|v| e.iter().any(|w| w.eq_ignore_ascii_case(v))))
-    };
+    // Each condition is "any of": `earlier` holds whenever `later` does if every value `later`
+    // accepts is one `earlier` accepts too.
+    fn implied(e: &[String], l: &[String], same: impl Fn(&str, &str) -> bool) -> bool {
+        e.is_empty() || (!l.is_empty() && l.iter().all(|v| e.iter().any(|w| same(w, v))))
+    }
     let (ec, lc) = (&earlier.conditions, &later.conditions);
     query_implied
-        && subset(&ec.country, &lc.country)
-        && subset(&ec.language, &lc.language)
-        && ec.cookie.iter().all(|c| lc.cookie.len() == 1 && lc.cookie[0] == *c || ec.cookie.is_empty())
+        && implied(&ec.country, &lc.country, |a, b| a.eq_ignore_ascii_case(b))
+        && implied(&ec.language, &lc.language, |a, b| a.eq_ignore_ascii_case(b))
+        && implied(&ec.cookie, &lc.cookie, |a, b| a == b)
 }
 
 /// A redirect whose `to` is its `from` with a trailing slash added or removed: both forms match

@@ -74,10 +74,7 @@ pub struct Conditions {
 impl Conditions {
     /// True when the rule has no condition at all.
     pub fn is_empty(&self) -> bool {
-        self.country.is_empty()
-            && self.language.is_empty()
-            && self.role.is_empty()
-            && self.cookie.is_empty()
+        self.country.is_empty() && self.language.is_empty() && self.role.is_empty() && self.cookie.is_empty()
     }
 }
 

@@ -50,7 +50,7 @@ impl PathPattern {
                 segments.push(Segment::Placeholder(piece[1..].to_string()));
             } else if piece.len() > 1 && piece.ends_with('*') {
                 // A decoded `/` inside the prefix separates segments, as it does in a request.
-                let decoded = percent_decode(piece[..piece.len() - 1].as_bytes());
+                let decoded = percent_decode(&piece.as_bytes()[..piece.len() - 1]);
                 let mut parts: Vec<&[u8]> = decoded.split(|&b| b == b'/').collect();
                 let last = parts.pop().unwrap_or_default();
                 segments.extend(parts.into_iter().map(|p| Segment::Literal(p.to_vec())));

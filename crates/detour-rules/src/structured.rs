@@ -72,8 +72,8 @@ fn decode_text<'a>(text: &'a [u8], file: &str, parsed: &mut Parsed) -> Option<&'
     match std::str::from_utf8(text) {
         Ok(s) => Some(s),
         Err(e) => {
-            let line = u32::try_from(text[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1)
-                .unwrap_or(u32::MAX);
+            let line =
+                u32::try_from(text[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1).unwrap_or(u32::MAX);
             parsed.diagnostics.push(Diagnostic::new(file, line, None, Problem::InvalidUtf8, None));
             None
         }
@@ -250,14 +250,15 @@ fn scalar_string(field: &str, value: &Field) -> Result<String, Problem> {
 
 fn string_table(field: &str, value: &Field) -> Result<Vec<(String, String)>, Problem> {
     let Field::Table(entries) = value else { return Err(wrong(field, "a table of strings")) };
-    entries
-        .iter()
-        .map(|(k, v)| Ok((k.clone(), scalar_string(&format!("{field}.{k}"), v)?)))
-        .collect()
+    entries.iter().map(|(k, v)| Ok((k.clone(), scalar_string(&format!("{field}.{k}"), v)?))).collect()
 }
 
 /// Validates one rule table. Returns every error of the table, not just the first.
-fn rule_from_fields(fields: &[(String, Field)], source: Source, warnings: &mut Vec<Problem>) -> Result<Rule, Vec<Problem>> {
+fn rule_from_fields(
+    fields: &[(String, Field)],
+    source: Source,
+    warnings: &mut Vec<Problem>,
+) -> Result<Rule, Vec<Problem>> {
     let mut errors = Vec::new();
     let mut seen: Vec<&'static str> = Vec::new();
     let (mut from, mut to, mut status, mut force) = (None, None, 301u16, false);
@@ -372,7 +373,7 @@ fn conditions_from(
     let Field::Table(entries) = value else { return Err(wrong("conditions", "a table")) };
     for (key, v) in entries {
         let kind = ConditionKey::parse(key).ok_or_else(|| Problem::UnknownCondition(key.clone()))?;
-        let shown = format!("{key}");
+        let shown = key.clone();
         let values = match v {
             Field::Str(s) => build::split_values(&shown, s, true)?,
             Field::Array(items) => {

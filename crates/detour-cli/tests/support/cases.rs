@@ -76,10 +76,10 @@ impl Expect {
     pub fn verify(&self, answer: &Answer) -> Result<(), String> {
         let fields = match (self, answer) {
             (Expect::NoMatch, Answer::NoMatch) | (Expect::Denied, Answer::Denied) => return Ok(()),
-            (Expect::Matched(fields), Answer::Matched(applied)) => (fields, applied),
+            (Expect::Matched(fields), Answer::Matched(applied)) => (fields, applied.as_ref()),
             _ => return Err(format!("expected {self:?}, got {}", answer.to_json())),
         };
-        let (fields, a): (&serde_json::Map<String, Value>, &Box<Applied>) = fields;
+        let (fields, a): (&serde_json::Map<String, Value>, &Applied) = fields;
         let got = answer.to_json();
         let want = |key: &str, default: Value| fields.get(key).cloned().unwrap_or(default);
         let mut checks = vec![

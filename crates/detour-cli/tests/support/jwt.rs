@@ -11,11 +11,8 @@ pub fn token(spec: &Value, default_secret: &str) -> String {
     let header = spec.get("header").cloned().unwrap_or_else(|| serde_json::json!({"alg": alg, "typ": "JWT"}));
     let claims = spec.get("claims").cloned().unwrap_or_else(|| serde_json::json!({}));
     let secret = spec.get("secret").and_then(Value::as_str).unwrap_or(default_secret);
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
+    let input =
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
     if let Some(sig) = spec.get("signature").and_then(Value::as_str) {
         return format!("{input}.{sig}");
     }
