@@ -62,6 +62,26 @@ impl Answer {
         }
     }
 
+    /// From the compiled engine's outcome.
+    pub fn from_runtime(outcome: detour_runtime::Outcome<'_>) -> Answer {
+        match outcome {
+            detour_runtime::Outcome::NoMatch => Answer::NoMatch,
+            detour_runtime::Outcome::Denied => Answer::Denied,
+            detour_runtime::Outcome::Matched(d) => Answer::Matched(Box::new(Applied {
+                file: d.file.to_string(),
+                line: d.line,
+                rule: d.rule as usize,
+                status: d.status,
+                force: d.force,
+                negative: d.negative,
+                to: String::from_utf8_lossy(d.to).into_owned(),
+                target: d.target.to_string(),
+                headers: d.headers().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                signed: d.signed.map(str::to_string),
+            })),
+        }
+    }
+
     /// The JSONL result line.
     pub fn to_json(&self) -> Value {
         match self {

@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod check;
+pub mod engine;
 pub mod load;
 pub mod match_cmd;
 pub mod requests;

@@ -2,47 +2,16 @@
 //! every rule it can fire for.
 
 use detour_rules::encoding::percent_decode;
-use detour_rules::{url_scheme_len, Diagnostic, Problem, Rule, Segment};
+use detour_rules::{loop_prefix, Diagnostic, LoopPrefix, Problem, Rule, Segment};
 
 use crate::path_match::{match_path, Capture};
 use crate::substitute::{plain, substitute, Origin};
 use crate::Request;
 
-/// The loop prefix P of a rule's `TO`.
-#[derive(Debug, PartialEq, Eq)]
-enum LoopPrefix<'r> {
-    /// No guard (an absolute `TO` without the `P/:splat` shape).
-    None,
-    /// P, for any request.
-    Relative(&'r str),
-    /// P, only for requests whose `scheme://host` equals `origin`.
-    Absolute { origin: &'r str, prefix: &'r str },
-}
-
-/// P when `path` has the shape `P/:splat` or `P/:splat/REST` (P non-empty, REST non-empty).
-fn splat_shape(path: &str) -> Option<&str> {
-    let at = path.find("/:splat")?;
-    let after = &path[at + "/:splat".len()..];
-    (at > 0 && (after.is_empty() || (after.starts_with('/') && after.len() >= 2))).then(|| &path[..at])
-}
-
-fn loop_prefix(to: &str) -> LoopPrefix<'_> {
-    match url_scheme_len(to) {
-        Some(n) => {
-            let host_end = to[n..].find('/').map_or(to.len(), |i| n + i);
-            match splat_shape(&to[host_end..]) {
-                Some(prefix) => LoopPrefix::Absolute { origin: &to[..host_end], prefix },
-                None => LoopPrefix::None,
-            }
-        }
-        None => LoopPrefix::Relative(splat_shape(to).unwrap_or(to)),
-    }
-}
-
 /// True when the guard refuses this rule for this request. `path` is the decoded request path
 /// and `captures` the rule's path captures on it.
 pub fn fires(rule: &Rule, captures: &[Capture<'_>], req: &Request, path: &[u8]) -> bool {
-    if rule.status == 200 || !rule.path.has_wildcard() {
+    if !rule.is_guarded() {
         return false;
     }
     let prefix = match loop_prefix(&rule.to) {
@@ -72,7 +41,7 @@ pub fn fires(rule: &Rule, captures: &[Capture<'_>], req: &Request, path: &[u8]) 
 pub fn warnings(rules: &[Rule]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for rule in rules {
-        if rule.status == 200 || !rule.path.has_wildcard() {
+        if !rule.is_guarded() {
             continue;
         }
         let (prefix, url) = match loop_prefix(&rule.to) {
@@ -99,23 +68,4 @@ pub fn warnings(rules: &[Rule]) -> Vec<Diagnostic> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefixes() {
-        assert_eq!(loop_prefix("/t/:splat"), LoopPrefix::Relative("/t"));
-        assert_eq!(loop_prefix("/docs/v2/:splat/x"), LoopPrefix::Relative("/docs/v2"));
-        assert_eq!(loop_prefix("/a/:splat/"), LoopPrefix::Relative("/a/:splat/"));
-        assert_eq!(loop_prefix("/:splat"), LoopPrefix::Relative("/:splat"));
-        assert_eq!(loop_prefix("/a/:splatter"), LoopPrefix::Relative("/a/:splatter"));
-        assert_eq!(
-            loop_prefix("https://e.com/t/:splat"),
-            LoopPrefix::Absolute { origin: "https://e.com", prefix: "/t" }
-        );
-        assert_eq!(loop_prefix("https://e.com/x"), LoopPrefix::None);
-    }
 }

@@ -1,8 +1,12 @@
-//! The engines every conformance case runs through.
+//! The engines every conformance case runs through: the reference scan, the compiled blob in
+//! memory, and the same blob written to disk and memory-mapped back.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use detour_cli::answer::Answer;
-use detour_reference::{match_request, RoleConfig};
+use detour_cli::engine::{match_compiled, match_reference, RoleSettings};
 use detour_rules::Rule;
+use detour_runtime::{Blob, Matcher, Scratch};
 
 use super::cases::Case;
 
@@ -11,27 +15,47 @@ use super::cases::Case;
 pub enum EngineKind {
     /// The naive linear scan.
     Reference,
+    /// The compiled engine, blob loaded from bytes in memory.
+    Compiled,
+    /// The compiled engine, blob written to a file and memory-mapped.
+    Disk,
 }
 
 /// Every engine, in the order they are run.
-pub const ENGINES: [EngineKind; 1] = [EngineKind::Reference];
+pub const ENGINES: [EngineKind; 3] = [EngineKind::Reference, EngineKind::Compiled, EngineKind::Disk];
 
 /// The role settings of a case.
-pub fn role_config(case: &Case) -> RoleConfig {
-    RoleConfig {
-        secret: case.secret.as_ref().map(|s| s.as_bytes().to_vec()),
-        claim_path: case.claim.clone().unwrap_or_else(|| "app_metadata.roles".to_string()),
-        ..RoleConfig::default()
+pub fn roles(case: &Case) -> RoleSettings {
+    RoleSettings { secret: case.secret.clone(), claim: case.claim.clone() }
+}
+
+/// A blob of `rules`, loaded as `engine` says.
+pub fn load(engine: EngineKind, rules: &[Rule]) -> Blob {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let bytes = detour_compiler::compile(rules).expect("compile");
+    match engine {
+        EngineKind::Disk => {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = std::env::temp_dir().join(format!("detour-test-{}-{n}.detour", std::process::id()));
+            std::fs::write(&path, &bytes).unwrap();
+            let blob = Blob::open(&path).expect("open blob");
+            assert!(blob.is_mapped());
+            // The mapping stays valid after the name is gone.
+            std::fs::remove_file(&path).unwrap();
+            blob
+        }
+        _ => Blob::from_bytes(&bytes).expect("load blob"),
     }
 }
 
 /// The answers of one engine to every request of a case.
 pub fn answers(engine: EngineKind, rules: &[Rule], case: &Case) -> Vec<Answer> {
-    let roles = role_config(case);
-    case.requests
-        .iter()
-        .map(|(r, _)| match engine {
-            EngineKind::Reference => Answer::from_reference(match_request(rules, &r.request, &roles), rules),
-        })
-        .collect()
+    let roles = roles(case);
+    if engine == EngineKind::Reference {
+        let config = roles.reference();
+        return case.requests.iter().map(|(r, _)| match_reference(rules, &r.request, &config)).collect();
+    }
+    let matcher = Matcher::new(load(engine, rules), roles.runtime());
+    let mut scratch = Scratch::new();
+    case.requests.iter().map(|(r, _)| match_compiled(&matcher, &r.request, &mut scratch)).collect()
 }

@@ -1,6 +1,7 @@
 //! Percent- and form-decoding and the encoders used for `to` and `target` (SPEC §2, §3.6, §4).
 //!
 //! Decoding never fails: a malformed escape (`%`, `%4`, `%zz`) is kept as literal bytes.
+//! Shared by the parser, the reference matcher and the runtime, so all agree byte for byte.
 
 fn hex_value(b: u8) -> Option<u8> {
     match b {
@@ -11,7 +12,9 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-fn decode_into(input: &[u8], plus_is_space: bool, out: &mut Vec<u8>) {
+/// Percent-decodes `input` onto the end of `out` (no allocation when `out` has room); with
+/// `plus_is_space`, `+` becomes a space (form decoding).
+pub fn decode_into(input: &[u8], plus_is_space: bool, out: &mut Vec<u8>) {
     let mut i = 0;
     while i < input.len() {
         let b = input[i];

@@ -1,0 +1,58 @@
+//! The engines behind `detour match`: the compiled matcher (default) and the reference scan.
+
+use detour_reference::{match_request, RoleConfig};
+use detour_rules::Rule;
+use detour_runtime::{Cookies, MatchOptions, Matcher, Scratch};
+
+use crate::answer::Answer;
+
+/// Role-check settings given on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct RoleSettings {
+    /// `--jwt-secret`.
+    pub secret: Option<String>,
+    /// `--jwt-role-claim`.
+    pub claim: Option<String>,
+}
+
+impl RoleSettings {
+    /// For the reference matcher.
+    pub fn reference(&self) -> RoleConfig {
+        let mut c = RoleConfig { secret: self.secret.as_ref().map(|s| s.as_bytes().to_vec()), ..RoleConfig::default() };
+        if let Some(claim) = &self.claim {
+            c.claim_path = claim.clone();
+        }
+        c
+    }
+
+    /// For the compiled matcher.
+    pub fn runtime(&self) -> MatchOptions {
+        let mut o =
+            MatchOptions { jwt_secret: self.secret.as_ref().map(|s| s.as_bytes().to_vec()), ..MatchOptions::default() };
+        if let Some(claim) = &self.claim {
+            o.role_claim = claim.clone();
+        }
+        o
+    }
+}
+
+/// Answers a reference-model request with the compiled matcher.
+pub fn match_compiled(matcher: &Matcher, req: &detour_reference::Request, scratch: &mut Scratch) -> Answer {
+    let pairs: Vec<(&str, &str)> = req.cookies.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let request = detour_runtime::Request {
+        scheme: &req.scheme,
+        host: &req.host,
+        path: &req.path,
+        query: &req.query,
+        country: req.country.as_deref(),
+        accept_language: req.language.as_deref(),
+        cookies: Cookies::Pairs(&pairs),
+        asset_exists: req.asset_exists,
+    };
+    Answer::from_runtime(matcher.find(&request, scratch))
+}
+
+/// Answers a request with the reference matcher.
+pub fn match_reference(rules: &[Rule], req: &detour_reference::Request, roles: &RoleConfig) -> Answer {
+    Answer::from_reference(match_request(rules, req, roles), rules)
+}

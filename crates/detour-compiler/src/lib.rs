@@ -1,0 +1,214 @@
+//! Compiles redirect rules into a detour blob: deterministic (same rules, same bytes) and laid
+//! out for zero-copy matching straight from an mmap.
+//!
+//! ```
+//! use detour_compiler::compile;
+//! use detour_rules::parse_redirects;
+//!
+//! let rules = parse_redirects(b"/blog/* /news/:splat 301\n/a /b\n", "_redirects").rules;
+//! let blob = compile(&rules).unwrap();
+//! assert_eq!(blob, compile(&rules).unwrap(), "deterministic");
+//! let header = detour_format::Header::read(&blob).unwrap();
+//! assert_eq!(header.rule_count, 2);
+//! ```
+//!
+//! Layout (see `ARCHITECTURE.md`): rules whose pattern is literal segments and placeholders,
+//! optionally ending in `/*`, go into a segment trie per `scheme://host` (and one for host-less
+//! rules) whose nodes carry ascending rule indices and the lowest and highest rule index beneath
+//! them. Every other rule (a mid-path or second wildcard, a prefix wildcard) goes into an ordered
+//! side list. `to` is pre-split into text and capture slots.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod lower;
+mod pool;
+mod trie;
+
+use std::collections::BTreeMap;
+
+use detour_format::{
+    CaptureName, Extra, Guard, HeaderPair, Host, PatternSegment, QueryConstraint, Rule as RuleRecord, RuleSet,
+    SideRule, Span, Str, ToPart, NONE,
+};
+use detour_rules::Rule;
+use rayon::prelude::*;
+
+use lower::{lower, part_kind_of, Lowered, Part, Placement};
+use pool::Pool;
+use trie::Tries;
+
+/// Why rules could not be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    /// A table of the blob would exceed its 32-bit indices.
+    #[error("the rules are too large to compile: the {0} exceeds 4 GiB or 4 billion entries")]
+    TooLarge(&'static str),
+    /// rkyv could not serialize the rule set.
+    #[error("serializing the blob failed: {0}")]
+    Serialize(String),
+}
+
+/// Compiles rules (in priority order) into a complete blob.
+pub fn compile(rules: &[Rule]) -> Result<Vec<u8>, CompileError> {
+    let set = build_rule_set(rules)?;
+    detour_format::write_blob(&set).map_err(|e| CompileError::Serialize(e.to_string()))
+}
+
+fn index(len: usize, what: &'static str) -> Result<u32, CompileError> {
+    u32::try_from(len).map_err(|_| CompileError::TooLarge(what))
+}
+
+fn span_of<T>(items: &mut Vec<T>, new: impl IntoIterator<Item = T>, what: &'static str) -> Result<Span, CompileError> {
+    let start = index(items.len(), what)?;
+    items.extend(new);
+    Ok(Span { start, len: index(items.len(), what)? - start })
+}
+
+/// Lowers rules into the (unserialized) rule set.
+pub fn build_rule_set(rules: &[Rule]) -> Result<RuleSet, CompileError> {
+    // Lowering is independent per rule; with thousands of rules it runs on every core.
+    let lowered: Vec<Lowered> =
+        if rules.len() >= 4096 { rules.par_iter().map(lower).collect() } else { rules.iter().map(lower).collect() };
+    let mut pool = Pool::default();
+    let mut set = RuleSet::default();
+    let mut files: BTreeMap<String, u32> = BTreeMap::new();
+    let mut tries = Tries::default();
+    let hostless_root = tries.new_root();
+    let mut hosts: BTreeMap<(u8, String), u32> = BTreeMap::new();
+    let mut side_hosts: Vec<(u32, Option<(u8, String)>)> = Vec::new();
+
+    for (i, l) in lowered.iter().enumerate() {
+        let rule_index = index(i, "rules")?;
+        let file = match files.get(&l.file) {
+            Some(&f) => f,
+            None => {
+                let f = index(set.files.len(), "files")?;
+                set.files.push(pool.add(l.file.as_bytes())?);
+                files.insert(l.file.clone(), f);
+                f
+            }
+        };
+        let mut parts = Vec::with_capacity(l.parts.len());
+        for p in &l.parts {
+            let (text, capture) = match p {
+                Part::Text(t) => (pool.add(t.as_bytes())?, 0),
+                Part::Capture(c) => (Str::default(), *c),
+            };
+            parts.push(ToPart { kind: part_kind_of(p), text, capture });
+        }
+        let mut segments = Vec::with_capacity(l.segments.len());
+        for (kind, text) in &l.segments {
+            segments.push(PatternSegment { kind: *kind, text: pool.add(text)? });
+        }
+        let mut captures = Vec::with_capacity(l.captures.len());
+        for (name, from_query) in &l.captures {
+            captures.push(CaptureName { name: pool.add(name.as_bytes())?, from_query: u8::from(*from_query) });
+        }
+        let mut queries = Vec::with_capacity(l.query.len());
+        for (key, value, capture) in &l.query {
+            queries.push(QueryConstraint {
+                key: pool.add(key.as_bytes())?,
+                value: pool.add(value)?,
+                capture: u8::from(*capture),
+            });
+        }
+        let extra = if l.has_extra() { add_extra(&mut set, &mut pool, l)? } else { NONE };
+        let guard = match &l.guard {
+            Some((prefix, origin, absolute)) => {
+                set.guards.push(Guard {
+                    prefix: pool.add(prefix.as_bytes())?,
+                    origin: pool.add(origin.as_bytes())?,
+                    absolute: u8::from(*absolute),
+                });
+                index(set.guards.len() - 1, "guards")?
+            }
+            None => NONE,
+        };
+        let record = RuleRecord {
+            line: l.line,
+            file,
+            status: l.status,
+            flags: l.flags,
+            to: pool.add(l.to.as_bytes())?,
+            parts: span_of(&mut set.parts, parts, "to parts")?,
+            pattern: span_of(&mut set.segments, segments, "pattern segments")?,
+            captures: span_of(&mut set.captures, captures, "captures")?,
+            query: span_of(&mut set.queries, queries, "query constraints")?,
+            extra,
+            guard,
+        };
+        set.rules.push(record);
+
+        match &l.placement {
+            Placement::Trie { steps, splat } => {
+                let root = match &l.host {
+                    None => hostless_root,
+                    Some(h) => match hosts.get(h) {
+                        Some(&r) => r,
+                        None => {
+                            let r = tries.new_root();
+                            hosts.insert(h.clone(), r);
+                            r
+                        }
+                    },
+                };
+                tries.insert(root, steps, *splat, rule_index);
+            }
+            Placement::Side => side_hosts.push((rule_index, l.host.clone())),
+        }
+    }
+
+    // Hosts of side rules need a host entry too (a root that may stay empty).
+    for (_, host) in &side_hosts {
+        if let Some(h) = host {
+            if !hosts.contains_key(h) {
+                let r = tries.new_root();
+                hosts.insert(h.clone(), r);
+            }
+        }
+    }
+    let mut host_index: BTreeMap<&(u8, String), u32> = BTreeMap::new();
+    for (key, &root) in &hosts {
+        host_index.insert(key, index(set.hosts.len(), "hosts")?);
+        set.hosts.push(Host { scheme: key.0, host: pool.add(key.1.as_bytes())?, root });
+    }
+    for (rule, host) in &side_hosts {
+        let host = match host {
+            Some(h) => host_index.get(h).copied().unwrap_or(NONE),
+            None => NONE,
+        };
+        set.side.push(SideRule { rule: *rule, host });
+    }
+    let built = tries.build(&mut pool)?;
+    set.nodes = built.nodes;
+    set.edges = built.edges;
+    set.edge_slots = built.edge_slots;
+    set.rule_ids = built.rule_ids;
+    set.hostless_root = hostless_root;
+    set.pool = pool.into_bytes();
+    Ok(set)
+}
+
+fn add_extra(set: &mut RuleSet, pool: &mut Pool, l: &Lowered) -> Result<u32, CompileError> {
+    let mut lists = [Span::default(); 4];
+    for (slot, values) in lists.iter_mut().zip(&l.conditions) {
+        let strs = values.iter().map(|v| pool.add(v.as_bytes())).collect::<Result<Vec<_>, _>>()?;
+        *slot = span_of(&mut set.values, strs, "condition values")?;
+    }
+    let mut headers = Vec::with_capacity(l.headers.len());
+    for (name, value) in &l.headers {
+        headers.push(HeaderPair { name: pool.add(name.as_bytes())?, value: pool.add(value.as_bytes())? });
+    }
+    let extra = Extra {
+        country: lists[0],
+        language: lists[1],
+        role: lists[2],
+        cookie: lists[3],
+        headers: span_of(&mut set.headers, headers, "headers")?,
+        signed: pool.add(l.signed.as_deref().unwrap_or_default().as_bytes())?,
+        has_signed: u8::from(l.signed.is_some()),
+    };
+    set.extras.push(extra);
+    index(set.extras.len() - 1, "extras")
+}

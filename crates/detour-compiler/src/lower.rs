@@ -1,0 +1,206 @@
+//! One rule, lowered to owned pieces of the blob schema. Runs in parallel over the rules.
+
+use detour_format::{part_kind, rule_flags, segment_kind};
+use detour_rules::{loop_prefix, LoopPrefix, QueryValue, Rule, Scheme, Segment};
+
+/// Where the rule is indexed.
+pub enum Placement {
+    /// In its host's trie: the fixed steps (literal bytes or `None` for a placeholder), then
+    /// whether a trailing `*` follows.
+    Trie { steps: Vec<Option<Vec<u8>>>, splat: bool },
+    /// In the ordered side list.
+    Side,
+}
+
+/// A `to` part: text, or the index of a capture.
+pub enum Part {
+    Text(String),
+    Capture(u32),
+}
+
+/// The owned form of a compiled rule.
+pub struct Lowered {
+    pub line: u32,
+    pub file: String,
+    pub status: u16,
+    pub flags: u16,
+    pub to: String,
+    pub parts: Vec<Part>,
+    pub segments: Vec<(u8, Vec<u8>)>,
+    pub captures: Vec<(String, bool)>,
+    pub query: Vec<(String, Vec<u8>, bool)>,
+    pub conditions: [Vec<String>; 4],
+    pub headers: Vec<(String, String)>,
+    pub signed: Option<String>,
+    pub guard: Option<(String, String, bool)>,
+    pub host: Option<(u8, String)>,
+    pub placement: Placement,
+}
+
+impl Lowered {
+    /// True when the rule needs an [`detour_format::Extra`] record.
+    pub fn has_extra(&self) -> bool {
+        self.conditions.iter().any(|c| !c.is_empty()) || !self.headers.is_empty() || self.signed.is_some()
+    }
+}
+
+pub fn lower(rule: &Rule) -> Lowered {
+    let segments: Vec<(u8, Vec<u8>)> = rule
+        .path
+        .segments
+        .iter()
+        .map(|s| match s {
+            Segment::Literal(l) => (segment_kind::LITERAL, l.clone()),
+            Segment::Placeholder(n) => (segment_kind::PLACEHOLDER, n.as_bytes().to_vec()),
+            Segment::Splat => (segment_kind::SPLAT, Vec::new()),
+            Segment::PrefixSplat(p) => (segment_kind::PREFIX, p.clone()),
+        })
+        .collect();
+    let mut captures: Vec<(String, bool)> = rule.path.capture_names().map(|n| (n.to_string(), false)).collect();
+    let query = rule
+        .query
+        .iter()
+        .map(|q| match &q.value {
+            QueryValue::Capture(name) => {
+                captures.push((name.clone(), true));
+                (q.key.clone(), name.as_bytes().to_vec(), true)
+            }
+            QueryValue::Literal(v) => (q.key.clone(), v.clone(), false),
+        })
+        .collect();
+    let names: Vec<&str> = captures.iter().map(|(n, _)| n.as_str()).collect();
+    let (parts, simple) = split_to(&rule.to, &names);
+    let mut flags = 0;
+    if rule.force {
+        flags |= rule_flags::FORCE;
+    }
+    if rule.to.contains('?') {
+        flags |= rule_flags::TO_HAS_QUERY;
+    }
+    if simple {
+        flags |= rule_flags::TO_SIMPLE;
+    }
+    let guard = if rule.is_guarded() {
+        match loop_prefix(&rule.to) {
+            LoopPrefix::None => None,
+            LoopPrefix::Relative(p) => Some((p.to_string(), String::new(), false)),
+            LoopPrefix::Absolute { origin, prefix } => Some((prefix.to_string(), origin.to_string(), true)),
+        }
+    } else {
+        None
+    };
+    let c = &rule.conditions;
+    Lowered {
+        line: rule.source.line,
+        file: base_name(&rule.source.file),
+        status: rule.status,
+        flags,
+        to: rule.to.clone(),
+        parts,
+        placement: placement(&rule.path.segments),
+        segments,
+        captures,
+        query,
+        conditions: [c.country.clone(), c.language.clone(), c.role.clone(), c.cookie.clone()],
+        headers: rule.headers.clone(),
+        signed: rule.signed.clone(),
+        guard,
+        host: rule.host.as_ref().map(|h| (u8::from(h.scheme == Scheme::Https), h.host.clone())),
+    }
+}
+
+/// The base name of a source file, so blobs do not depend on the build directory.
+fn base_name(file: &str) -> String {
+    std::path::Path::new(file).file_name().map_or_else(|| file.to_string(), |f| f.to_string_lossy().into_owned())
+}
+
+fn placement(segments: &[Segment]) -> Placement {
+    let (fixed, splat) = match segments.split_last() {
+        Some((Segment::Splat, rest)) => (rest, true),
+        _ => (segments, false),
+    };
+    let mut steps = Vec::with_capacity(fixed.len());
+    for s in fixed {
+        match s {
+            Segment::Literal(l) => steps.push(Some(l.clone())),
+            Segment::Placeholder(_) => steps.push(None),
+            Segment::Splat | Segment::PrefixSplat(_) => return Placement::Side,
+        }
+    }
+    Placement::Trie { steps, splat }
+}
+
+/// Splits `to` into text and capture slots by running the textual substitution (SPEC §4) on
+/// opaque values. The split is exact whenever no capture value contains `:`, unless a `:name`
+/// could start in the text and run on into a value; then `simple` is false and the runtime
+/// substitutes textually.
+pub fn split_to(to: &str, names: &[&str]) -> (Vec<Part>, bool) {
+    let mut pieces = vec![Part::Text(to.to_string())];
+    let mut simple = true;
+    for (index, name) in names.iter().enumerate() {
+        let needle = format!(":{name}");
+        let mut out = Vec::with_capacity(pieces.len() + 2);
+        for (k, piece) in pieces.iter().enumerate() {
+            let text = match piece {
+                Part::Capture(c) => {
+                    out.push(Part::Capture(*c));
+                    continue;
+                }
+                Part::Text(t) => t.as_str(),
+            };
+            let mut rest = text;
+            while let Some(at) = rest.find(&needle) {
+                if at > 0 {
+                    out.push(Part::Text(rest[..at].to_string()));
+                }
+                out.push(Part::Capture(index as u32));
+                rest = &rest[at + needle.len()..];
+            }
+            let runs_on = matches!(pieces.get(k + 1), Some(Part::Capture(_)))
+                && (0..rest.len())
+                    .any(|j| rest.as_bytes()[j] == b':' && needle.as_bytes().starts_with(&rest.as_bytes()[j..]));
+            simple &= !runs_on;
+            if !rest.is_empty() {
+                out.push(Part::Text(rest.to_string()));
+            }
+        }
+        pieces = out;
+    }
+    (pieces, simple)
+}
+
+/// The kind byte of a part.
+pub fn part_kind_of(part: &Part) -> u8 {
+    match part {
+        Part::Text(_) => part_kind::TEXT,
+        Part::Capture(_) => part_kind::CAPTURE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(to: &str, names: &[&str]) -> (String, bool) {
+        let (parts, simple) = split_to(to, names);
+        let s = parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => t.clone(),
+                Part::Capture(c) => format!("<{c}>"),
+            })
+            .collect();
+        (s, simple)
+    }
+
+    #[test]
+    fn splits_like_textual_substitution() {
+        assert_eq!(shape("/t/:idx/:id", &["id", "idx"]), ("/t/<0>x/<0>".to_string(), true));
+        assert_eq!(shape("/a/:splat/:splat", &["splat", "splat"]), ("/a/<0>/<0>".to_string(), true));
+        assert_eq!(shape("/q/:id", &["id", "id"]), ("/q/<0>".to_string(), true));
+        assert_eq!(shape("/none", &["x"]), ("/none".to_string(), true));
+        assert_eq!(shape("/:x:y", &["y", "x", "y"]), ("/<1><0>".to_string(), true));
+        // `/:` then the value of `x`: the needle `:ab` could start in the text and end in the value.
+        assert_eq!(shape("/::x", &["x", "ab"]).1, false);
+    }
+}

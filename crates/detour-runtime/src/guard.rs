@@ -1,0 +1,61 @@
+//! The loop guard (SPEC §3.10): refuse a rule whose substituted `to` would match its own `from`.
+
+use detour_format::encoding::decode_into;
+use detour_format::{segment_kind, span, ArchivedRuleSet};
+
+use crate::path::{match_pattern, segments};
+use crate::substitute::{textual, Captures, TextBuffers};
+
+/// The request's `scheme://host` (host without port), for absolute guards.
+pub struct Origin<'a> {
+    pub scheme: &'a str,
+    pub host: &'a str,
+}
+
+impl Origin<'_> {
+    fn equals(&self, origin: &[u8]) -> bool {
+        let (scheme, host) = (self.scheme.as_bytes(), self.host.as_bytes());
+        origin.len() == scheme.len() + 3 + host.len()
+            && origin[..scheme.len()].eq_ignore_ascii_case(scheme)
+            && &origin[scheme.len()..scheme.len() + 3] == b"://"
+            && origin[scheme.len() + 3..].eq_ignore_ascii_case(host)
+    }
+}
+
+/// Scratch for the guard's own match.
+pub struct GuardBuffers<'a> {
+    pub text: TextBuffers<'a>,
+    pub path: &'a mut Vec<u8>,
+    pub segs: &'a mut Vec<(u32, u32)>,
+}
+
+/// True when the guard refuses rule `index` for this request. `path` is the decoded request path;
+/// `caps` holds the rule's path captures (first) and `path_captures` counts them.
+pub fn fires(
+    set: &ArchivedRuleSet,
+    index: usize,
+    path: &[u8],
+    origin: &Origin<'_>,
+    caps: &Captures<'_>,
+    path_captures: usize,
+    bufs: &mut GuardBuffers<'_>,
+) -> bool {
+    let Some(rule) = set.rules.get(index) else { return false };
+    let Some(guard) = set.guards.get(rule.guard.to_native() as usize) else { return false };
+    if guard.absolute == 1 && !origin.equals(set.str(&guard.origin)) {
+        return false;
+    }
+    if !path.starts_with(set.str(&guard.prefix)) {
+        return false;
+    }
+    textual(set, set.str(&rule.to), caps, path_captures, &mut bufs.text);
+    bufs.path.clear();
+    decode_into(bufs.text.text, false, bufs.path);
+    let pattern = span(&set.segments, &rule.pattern);
+    // A text that does not start with `/` (an absolute URL) only fits a FROM opening with `*`.
+    if !bufs.path.starts_with(b"/") && pattern.first().is_none_or(|s| s.kind != segment_kind::SPLAT) {
+        return false;
+    }
+    segments(bufs.path, bufs.segs);
+    match_pattern(set, pattern, bufs.path, bufs.segs, |_| {})
+}

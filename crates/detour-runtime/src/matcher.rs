@@ -1,0 +1,214 @@
+//! The matcher: candidates in rule order, each checked exactly as the linear scan would.
+
+use detour_format::encoding::decode_into;
+use detour_format::{rule_flags, span, ArchivedRuleSet, NONE};
+
+use crate::blob::Blob;
+use crate::conditions::{conditions_hold, query_holds};
+use crate::guard::{self, GuardBuffers, Origin};
+use crate::index::{find_host, Walk};
+use crate::outcome::{utf8, Decision, Outcome};
+use crate::path::{match_pattern, segments};
+use crate::request::host_without_port;
+use crate::substitute::{encode_by_origin, finish_target, from_parts, textual, Captures, TextBuffers};
+use crate::{jwt, Request, Scratch};
+
+/// Settings of the server, never stored in the blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchOptions {
+    /// The site's JWT secret for Role conditions; without one no role holds.
+    pub jwt_secret: Option<Vec<u8>>,
+    /// Dotted path of the roles claim.
+    pub role_claim: String,
+    /// A fixed "now" (Unix seconds) for token expiry, for tests; `None` reads the clock.
+    pub now: Option<i64>,
+}
+
+impl Default for MatchOptions {
+    fn default() -> Self {
+        MatchOptions { jwt_secret: None, role_claim: "app_metadata.roles".to_string(), now: None }
+    }
+}
+
+/// A blob and the server's options: answers requests. `Send + Sync`; share it with an `Arc`.
+pub struct Matcher {
+    blob: Blob,
+    options: MatchOptions,
+}
+
+fn now(options: &MatchOptions) -> i64 {
+    options.now.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    })
+}
+
+impl Matcher {
+    /// A matcher over a loaded blob.
+    pub fn new(blob: Blob, options: MatchOptions) -> Matcher {
+        Matcher { blob, options }
+    }
+
+    /// The blob.
+    pub fn blob(&self) -> &Blob {
+        &self.blob
+    }
+
+    /// The options.
+    pub fn options(&self) -> &MatchOptions {
+        &self.options
+    }
+
+    /// Finds the first rule, in order, that applies to `req` (SPEC §3). Does not allocate
+    /// once `scratch` has room for the request.
+    pub fn find<'a>(&'a self, req: &Request<'_>, scratch: &'a mut Scratch) -> Outcome<'a> {
+        let set = self.blob.rule_set();
+        let Scratch {
+            decoded,
+            segs,
+            caps,
+            capbuf,
+            qbuf,
+            to,
+            target,
+            tail,
+            text,
+            origin,
+            text2,
+            origin2,
+            guard_path,
+            guard_segs,
+            jwt,
+        } = scratch;
+        let path: &[u8] = if req.path.contains(&b'%') {
+            decoded.clear();
+            decode_into(req.path, false, decoded);
+            decoded
+        } else {
+            req.path
+        };
+        segments(path, segs);
+        let host = host_without_port(req.host);
+        let host_index = find_host(set, req.scheme, host);
+        let host_root = host_index.and_then(|h| set.hosts.get(h as usize)).map(|h| h.root.to_native());
+        let walk = Walk { set, path, segs };
+        let mut min = 0u32;
+        let mut side = 0usize;
+        let mut denied = false;
+        let found = loop {
+            let mut best = NONE;
+            walk.lowest(set.hostless_root.to_native(), 0, min, &mut best);
+            if let Some(root) = host_root {
+                walk.lowest(root, 0, min, &mut best);
+            }
+            while let Some(entry) = set.side.get(side) {
+                let rule = entry.rule.to_native();
+                if rule >= best {
+                    break;
+                }
+                let host_ok = entry.host.to_native() == NONE || Some(entry.host.to_native()) == host_index;
+                if rule >= min && host_ok {
+                    let pattern = span(&set.segments, &set.rules[rule as usize].pattern);
+                    if match_pattern(set, pattern, path, segs, |_| {}) {
+                        best = rule;
+                        break;
+                    }
+                }
+                side += 1;
+            }
+            if best == NONE {
+                break None;
+            }
+            min = best + 1;
+            let index = best as usize;
+            let rule = &set.rules[index];
+            let force = rule.flags.to_native() & rule_flags::FORCE != 0;
+            if req.asset_exists && !force {
+                continue;
+            }
+            caps.clear();
+            capbuf.clear();
+            let matched = match_pattern(set, span(&set.segments, &rule.pattern), path, segs, |v| {
+                let start = capbuf.len() as u32;
+                capbuf.extend_from_slice(v);
+                caps.push((start, capbuf.len() as u32));
+            });
+            if !matched {
+                continue;
+            }
+            let path_captures = caps.len();
+            if rule.guard.to_native() != NONE {
+                let names = span(&set.captures, &rule.captures);
+                let c = Captures { names, ranges: caps, bytes: capbuf };
+                let mut bufs = GuardBuffers {
+                    text: TextBuffers { text, origin, text2, origin2 },
+                    path: guard_path,
+                    segs: guard_segs,
+                };
+                if guard::fires(set, index, path, &Origin { scheme: req.scheme, host }, &c, path_captures, &mut bufs) {
+                    break None;
+                }
+            }
+            if !query_holds(set, span(&set.queries, &rule.query), req.query, qbuf, capbuf, caps) {
+                continue;
+            }
+            let extra = set.extras.get(rule.extra.to_native() as usize);
+            if let Some(extra) = extra {
+                if extra.role.len.to_native() > 0 && !self.role_holds(set, &extra.role, req, jwt) {
+                    denied = true;
+                    continue;
+                }
+                if !conditions_hold(set, extra, req) {
+                    continue;
+                }
+            }
+            break Some(index);
+        };
+        let Some(index) = found else {
+            return if denied { Outcome::Denied } else { Outcome::NoMatch };
+        };
+        let rule = &set.rules[index];
+        let flags = rule.flags.to_native();
+        let names = span(&set.captures, &rule.captures);
+        let c = Captures { names, ranges: caps, bytes: capbuf };
+        if flags & rule_flags::TO_SIMPLE != 0 && !c.path_value_has_colon() {
+            from_parts(set, span(&set.parts, &rule.parts), &c, to, target);
+        } else {
+            let mut bufs = TextBuffers { text, origin, text2, origin2 };
+            textual(set, set.str(&rule.to), &c, names.len(), &mut bufs);
+            to.clear();
+            to.extend_from_slice(bufs.text);
+            encode_by_origin(bufs.text, bufs.origin, target);
+        }
+        finish_target(target, flags & rule_flags::TO_HAS_QUERY != 0, req.query, tail);
+        let extra = set.extras.get(rule.extra.to_native() as usize);
+        Outcome::Matched(Decision {
+            rule: index as u32,
+            status: rule.status.to_native(),
+            force: flags & rule_flags::FORCE != 0,
+            negative: denied,
+            to,
+            target: utf8(target),
+            file: set.files.get(rule.file.to_native() as usize).map_or("", |f| utf8(set.str(f))),
+            line: rule.line.to_native(),
+            signed: extra.filter(|e| e.has_signed == 1).map(|e| utf8(set.str(&e.signed))),
+            set,
+            headers: extra.map_or(&[], |e| span(&set.headers, &e.headers)),
+        })
+    }
+
+    fn role_holds(
+        &self,
+        set: &ArchivedRuleSet,
+        roles: &detour_format::ArchivedSpan,
+        req: &Request<'_>,
+        buf: &mut Vec<u8>,
+    ) -> bool {
+        let (Some(secret), Some(token)) = (self.options.jwt_secret.as_deref(), req.cookies.get("nf_jwt")) else {
+            return false;
+        };
+        let wanted = span(&set.values, roles).iter().map(|v| set.str(v));
+        jwt::grants_role(token, secret, &self.options.role_claim, now(&self.options), buf, wanted)
+    }
+}

@@ -1,0 +1,54 @@
+//! Caller-owned scratch space: every buffer a match needs, reused from one match to the next.
+
+/// Reusable buffers for [`crate::Matcher::find`]. Keep one per thread. A match allocates only
+/// when a request is larger than anything the scratch has seen; [`Scratch::with_capacity`]
+/// sizes it up front so that never happens.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    pub(crate) decoded: Vec<u8>,
+    pub(crate) segs: Vec<(u32, u32)>,
+    pub(crate) caps: Vec<(u32, u32)>,
+    pub(crate) capbuf: Vec<u8>,
+    pub(crate) qbuf: Vec<u8>,
+    pub(crate) to: Vec<u8>,
+    pub(crate) target: Vec<u8>,
+    pub(crate) tail: Vec<u8>,
+    pub(crate) text: Vec<u8>,
+    pub(crate) origin: Vec<u8>,
+    pub(crate) text2: Vec<u8>,
+    pub(crate) origin2: Vec<u8>,
+    pub(crate) guard_path: Vec<u8>,
+    pub(crate) guard_segs: Vec<(u32, u32)>,
+    pub(crate) jwt: Vec<u8>,
+}
+
+impl Scratch {
+    /// Scratch for requests of up to 4 KiB.
+    pub fn new() -> Scratch {
+        Scratch::with_capacity(4096)
+    }
+
+    /// Scratch for requests (path, query and cookies) of up to `bytes` bytes each.
+    pub fn with_capacity(bytes: usize) -> Scratch {
+        // Targets are at most the rule's `to` plus every capture, each encoded to 3 bytes per
+        // byte; the `to` of a rule is at most 8 KiB.
+        let out = 3 * bytes + 3 * 8192;
+        Scratch {
+            decoded: Vec::with_capacity(bytes),
+            segs: Vec::with_capacity(bytes / 2 + 1),
+            caps: Vec::with_capacity(64),
+            capbuf: Vec::with_capacity(3 * bytes),
+            qbuf: Vec::with_capacity(bytes),
+            to: Vec::with_capacity(out),
+            target: Vec::with_capacity(out),
+            tail: Vec::with_capacity(out),
+            text: Vec::with_capacity(out),
+            origin: Vec::with_capacity(out),
+            text2: Vec::with_capacity(out),
+            origin2: Vec::with_capacity(out),
+            guard_path: Vec::with_capacity(out),
+            guard_segs: Vec::with_capacity(out / 2 + 1),
+            jwt: Vec::with_capacity(bytes),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Building `to` and `target` (SPEC §4) in scratch buffers.
+//!
+//! Usually the compiler's pre-split parts are exact and the runtime only copies. When a path
+//! capture contains `:` (it could create a `:name` for a later capture) or the compiler flagged
+//! the rule, the textual replace-all runs here, pass by pass, tracking each byte's origin.
+
+use detour_format::encoding::{encode_appended_query, encode_path_capture, encode_rule_text};
+use detour_format::{part_kind, ArchivedCaptureName, ArchivedRuleSet, ArchivedToPart};
+
+const FROM_RULE: u8 = 0;
+const FROM_PATH: u8 = 1;
+const FROM_QUERY: u8 = 2;
+
+/// The captures of a match.
+pub struct Captures<'a> {
+    pub names: &'a [ArchivedCaptureName],
+    pub ranges: &'a [(u32, u32)],
+    pub bytes: &'a [u8],
+}
+
+impl Captures<'_> {
+    fn value(&self, i: usize) -> &[u8] {
+        self.ranges.get(i).and_then(|&(s, e)| self.bytes.get(s as usize..e as usize)).unwrap_or_default()
+    }
+
+    fn origin(&self, i: usize) -> u8 {
+        if self.names.get(i).is_some_and(|n| n.from_query == 1) {
+            FROM_QUERY
+        } else {
+            FROM_PATH
+        }
+    }
+
+    /// True when a path capture contains `:`, so pre-split parts may not be exact.
+    pub fn path_value_has_colon(&self) -> bool {
+        (0..self.ranges.len()).any(|i| self.origin(i) == FROM_PATH && self.value(i).contains(&b':'))
+    }
+}
+
+/// `to` and the (unfinished) target from pre-split parts.
+pub fn from_parts(
+    set: &ArchivedRuleSet,
+    parts: &[ArchivedToPart],
+    caps: &Captures<'_>,
+    to: &mut Vec<u8>,
+    target: &mut Vec<u8>,
+) {
+    to.clear();
+    target.clear();
+    for p in parts {
+        if p.kind == part_kind::TEXT {
+            let text = set.str(&p.text);
+            to.extend_from_slice(text);
+            encode_rule_text(text, target);
+        } else {
+            let i = p.capture.to_native() as usize;
+            let value = caps.value(i);
+            to.extend_from_slice(value);
+            if caps.origin(i) == FROM_PATH {
+                encode_path_capture(value, target);
+            } else {
+                encode_rule_text(value, target);
+            }
+        }
+    }
+}
+
+/// Text buffers for the textual substitution: the text, each byte's origin, and a second pair.
+pub struct TextBuffers<'a> {
+    pub text: &'a mut Vec<u8>,
+    pub origin: &'a mut Vec<u8>,
+    pub text2: &'a mut Vec<u8>,
+    pub origin2: &'a mut Vec<u8>,
+}
+
+/// Applies the first `count` captures to `to` textually; the result is in `bufs.text` and
+/// `bufs.origin`.
+pub fn textual(set: &ArchivedRuleSet, to: &[u8], caps: &Captures<'_>, count: usize, bufs: &mut TextBuffers<'_>) {
+    bufs.text.clear();
+    bufs.text.extend_from_slice(to);
+    bufs.origin.clear();
+    bufs.origin.resize(to.len(), FROM_RULE);
+    for i in 0..count.min(caps.names.len()) {
+        let name = set.str(&caps.names[i].name);
+        let (value, origin) = (caps.value(i), caps.origin(i));
+        bufs.text2.clear();
+        bufs.origin2.clear();
+        let mut j = 0;
+        while j < bufs.text.len() {
+            if bufs.text[j] == b':' && bufs.text[j + 1..].starts_with(name) {
+                bufs.text2.extend_from_slice(value);
+                bufs.origin2.resize(bufs.origin2.len() + value.len(), origin);
+                j += 1 + name.len();
+            } else {
+                bufs.text2.push(bufs.text[j]);
+                bufs.origin2.push(bufs.origin[j]);
+                j += 1;
+            }
+        }
+        std::mem::swap(bufs.text, bufs.text2);
+        std::mem::swap(bufs.origin, bufs.origin2);
+    }
+}
+
+/// The (unfinished) target of textually substituted text.
+pub fn encode_by_origin(text: &[u8], origin: &[u8], target: &mut Vec<u8>) {
+    target.clear();
+    for (&b, &o) in text.iter().zip(origin) {
+        if o == FROM_PATH {
+            encode_path_capture(&[b], target);
+        } else {
+            encode_rule_text(&[b], target);
+        }
+    }
+}
+
+/// Appends the request query when `to` has no `?` (before a `#fragment`), and collapses
+/// leading slashes and backslashes so a relative target never starts with `//` or `/\`.
+pub fn finish_target(target: &mut Vec<u8>, to_has_query: bool, query: &[u8], tail: &mut Vec<u8>) {
+    if !to_has_query && !query.is_empty() {
+        let at = target.iter().position(|&b| b == b'#').unwrap_or(target.len());
+        tail.clear();
+        tail.extend_from_slice(&target[at..]);
+        target.truncate(at);
+        target.push(b'?');
+        encode_appended_query(query, target);
+        target.extend_from_slice(tail);
+    }
+    let slashes = target.iter().take_while(|&&b| b == b'/' || b == b'\\').count();
+    if slashes > 1 || target.first() == Some(&b'\\') {
+        target[0] = b'/';
+        target.drain(1..slashes);
+    }
+}
