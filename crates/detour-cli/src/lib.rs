@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod check;
+pub mod compile_cmd;
 pub mod engine;
 pub mod load;
 pub mod match_cmd;
@@ -15,6 +16,8 @@ use clap::ValueEnum;
 /// Which matcher answers `detour match`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Engine {
+    /// The compiled engine.
+    Compiled,
     /// The naive linear scan, the oracle.
     Reference,
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use detour_cli::{check, match_cmd, Failure};
+use detour_cli::{check, compile_cmd, match_cmd, Failure};
 
 /// Netlify-compatible redirect rules: check, compile and match them.
 #[derive(Parser)]
@@ -24,7 +24,24 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Match one URL, or a JSONL file of requests, against rules.
+    /// Compile rule files into a blob; exit 1 with every diagnostic on rule errors.
+    Compile {
+        /// `_redirects`, `netlify.toml` or `*.json` files (or site directories), in priority order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where to write the blob.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Drop invalid rules (reporting them) and write the blob anyway, as Netlify's deploy does.
+        #[arg(long)]
+        allow_invalid: bool,
+    },
+    /// Show a blob's header, format version, checksum, rule count and sizes.
+    Inspect {
+        /// The blob.
+        blob: PathBuf,
+    },
+    /// Match one URL, or a JSONL file of requests, against rules or a blob.
     Match(match_cmd::MatchArgs),
 }
 
@@ -32,6 +49,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { files } => check::run(&files),
+        Command::Compile { files, out, allow_invalid } => compile_cmd::compile(&files, &out, allow_invalid),
+        Command::Inspect { blob } => compile_cmd::inspect(&blob),
         Command::Match(args) => match_cmd::run(&args),
     };
     match result {

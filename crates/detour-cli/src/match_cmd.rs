@@ -4,15 +4,16 @@ use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use detour_reference::{match_request, Request, RoleConfig};
-use detour_rules::Rule;
+use detour_reference::Request;
+use detour_runtime::{Blob, Matcher, Scratch};
 
 use crate::answer::Answer;
-use crate::{load, requests, Engine, Failure};
+use crate::engine::{match_compiled, match_reference, RoleSettings};
+use crate::{compile_cmd, load, requests, Engine, Failure};
 
 #[derive(Args)]
 pub struct MatchArgs {
-    /// Rules (`_redirects`, `netlify.toml`, `*.json` or a site directory).
+    /// Rules (`_redirects`, `netlify.toml`, `*.json` or a site directory) or a compiled blob.
     rules: PathBuf,
     /// The URL to match, e.g. `https://example.com/blog/a?x=1` or `/blog/a`.
     #[arg(required_unless_present = "requests", conflicts_with = "requests")]
@@ -21,7 +22,7 @@ pub struct MatchArgs {
     #[arg(long)]
     requests: Option<PathBuf>,
     /// Which matcher answers.
-    #[arg(long, value_enum, default_value = "reference")]
+    #[arg(long, value_enum, default_value = "compiled")]
     engine: Engine,
     /// The request's country code.
     #[arg(long)]
@@ -38,31 +39,23 @@ pub struct MatchArgs {
     /// The site's JWT secret, for Role conditions.
     #[arg(long)]
     jwt_secret: Option<String>,
-    /// Dotted path of the roles claim in the JWT.
-    #[arg(long, default_value = "app_metadata.roles")]
-    jwt_role_claim: String,
+    /// Dotted path of the roles claim in the JWT (default `app_metadata.roles`).
+    #[arg(long)]
+    jwt_role_claim: Option<String>,
     /// Print the single result as a JSON line instead of text.
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(args: &MatchArgs) -> Result<(), Failure> {
-    let site = load::load_rules(std::slice::from_ref(&args.rules))?;
-    let dropped = site.diagnostics.iter().filter(|d| d.is_error()).count();
-    for d in site.diagnostics.iter().filter(|d| d.is_error()) {
-        eprintln!("{d}");
-    }
-    if dropped > 0 {
-        eprintln!("detour match: {dropped} invalid rule(s) dropped; matching the {} valid one(s)", site.rules.len());
-    }
-    let roles = RoleConfig {
-        secret: args.jwt_secret.as_ref().map(|s| s.as_bytes().to_vec()),
-        claim_path: args.jwt_role_claim.clone(),
-        ..RoleConfig::default()
-    };
-    let answer = |req: &Request| -> Answer {
-        match args.engine {
-            Engine::Reference => Answer::from_reference(match_request(&site.rules, req, &roles), &site.rules),
+    let roles = RoleSettings { secret: args.jwt_secret.clone(), claim: args.jwt_role_claim.clone() };
+    let engine = load_engine(args, &roles)?;
+    let mut scratch = Scratch::new();
+    let config = roles.reference();
+    let mut answer = |req: &Request| -> Answer {
+        match &engine {
+            Loaded::Compiled(m) => match_compiled(m, req, &mut scratch),
+            Loaded::Reference(rules) => match_reference(rules, req, &config),
         }
     };
     match (&args.url, &args.requests) {
@@ -76,9 +69,42 @@ pub fn run(args: &MatchArgs) -> Result<(), Failure> {
             }
             Ok(())
         }
-        (None, Some(path)) => run_jsonl(path, &site.rules, answer),
+        (None, Some(path)) => run_jsonl(path, answer),
         (None, None) => Err(Failure::Usage("give a URL or --requests FILE".to_string())),
     }
+}
+
+enum Loaded {
+    Compiled(Matcher),
+    Reference(Vec<detour_rules::Rule>),
+}
+
+/// A blob is loaded as is; rules are parsed (invalid ones reported and dropped) and, for the
+/// compiled engine, compiled in memory.
+fn load_engine(args: &MatchArgs, roles: &RoleSettings) -> Result<Loaded, Failure> {
+    if compile_cmd::is_blob(&args.rules) {
+        if args.engine == Engine::Reference {
+            return Err(Failure::Usage("--engine reference needs rule files, not a blob".to_string()));
+        }
+        let blob = Blob::open(&args.rules).map_err(|e| Failure::Usage(e.to_string()))?;
+        return Ok(Loaded::Compiled(Matcher::new(blob, roles.runtime())));
+    }
+    let site = load::load_rules(std::slice::from_ref(&args.rules))?;
+    let dropped = site.diagnostics.iter().filter(|d| d.is_error()).count();
+    for d in site.diagnostics.iter().filter(|d| d.is_error()) {
+        eprintln!("{d}");
+    }
+    if dropped > 0 {
+        eprintln!("detour match: {dropped} invalid rule(s) dropped; matching the {} valid one(s)", site.rules.len());
+    }
+    Ok(match args.engine {
+        Engine::Reference => Loaded::Reference(site.rules),
+        Engine::Compiled => {
+            let bytes = detour_compiler::compile(&site.rules).map_err(|e| Failure::Usage(e.to_string()))?;
+            let blob = Blob::from_bytes(&bytes).map_err(|e| Failure::Usage(e.to_string()))?;
+            Loaded::Compiled(Matcher::new(blob, roles.runtime()))
+        }
+    })
 }
 
 fn single_request(args: &MatchArgs, url: &str) -> Result<Request, Failure> {
@@ -95,7 +121,7 @@ fn single_request(args: &MatchArgs, url: &str) -> Result<Request, Failure> {
 
 /// Reads JSONL requests and writes one result line per request, in order. A bad request line
 /// gets an `{"error": ...}` result line (so lines stay aligned) and makes the exit code 2.
-fn run_jsonl(path: &PathBuf, _rules: &[Rule], answer: impl Fn(&Request) -> Answer) -> Result<(), Failure> {
+fn run_jsonl(path: &PathBuf, mut answer: impl FnMut(&Request) -> Answer) -> Result<(), Failure> {
     let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {

@@ -1,0 +1,62 @@
+//! `detour compile` and `detour inspect`.
+
+use std::path::{Path, PathBuf};
+
+use detour_format::{Header, HEADER_LEN};
+use detour_runtime::Blob;
+
+use crate::{check, Failure};
+
+/// Compiles rule files into a blob at `out`. On any rule error, prints every diagnostic and
+/// writes nothing, unless `allow_invalid` (then invalid rules are dropped, as Netlify does).
+pub fn compile(files: &[PathBuf], out: &Path, allow_invalid: bool) -> Result<(), Failure> {
+    let (diagnostics, _) = check::diagnostics(files)?;
+    for d in &diagnostics {
+        eprintln!("{d}");
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    if errors > 0 && !allow_invalid {
+        eprintln!("detour compile: {errors} error(s); no blob written (use --allow-invalid to drop invalid rules)");
+        return Err(Failure::RuleErrors);
+    }
+    let site = crate::load::load_rules(files)?;
+    let blob = detour_compiler::compile(&site.rules).map_err(|e| Failure::Usage(e.to_string()))?;
+    // Write beside the target and rename, so a server mapping the old blob never sees a
+    // half-written file.
+    let tmp = out.with_extension("detour-tmp");
+    std::fs::write(&tmp, &blob).map_err(|e| Failure::io(&tmp, e))?;
+    std::fs::rename(&tmp, out).map_err(|e| Failure::io(out, e))?;
+    if errors > 0 {
+        eprintln!("detour compile: dropped {errors} invalid rule(s)");
+    }
+    eprintln!("detour compile: {} rule(s), {} bytes -> {}", site.rules.len(), blob.len(), out.display());
+    Ok(())
+}
+
+/// Prints what a blob holds, after full validation.
+pub fn inspect(path: &Path) -> Result<(), Failure> {
+    let bytes = std::fs::read(path).map_err(|e| Failure::io(path, e))?;
+    let header = Header::read(&bytes).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+    let blob = Blob::from_bytes(&bytes).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+    let set = blob.rule_set();
+    println!("file:            {}", path.display());
+    println!("magic:           ok");
+    println!("format version:  {}", header.format_version);
+    println!("archive format:  {:#x} (little-endian, aligned, 32-bit offsets)", header.rkyv_format);
+    println!("checksum:        {:#018x} (xxh3-64, verified)", header.checksum);
+    println!("rules:           {}", header.rule_count);
+    println!("blob size:       {} bytes (header {HEADER_LEN}, payload {})", bytes.len(), header.payload_len);
+    println!("string pool:     {} bytes", set.pool.len());
+    println!("trie nodes:      {} ({} edges, {} host tries)", set.nodes.len(), set.edges.len(), set.hosts.len());
+    println!("side-list rules: {}", set.side.len());
+    let files: Vec<String> = set.files.iter().map(|f| String::from_utf8_lossy(set.str(f)).into_owned()).collect();
+    println!("source files:    {}", files.join(", "));
+    Ok(())
+}
+
+/// True when the file starts with the blob magic.
+pub fn is_blob(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 8];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == detour_format::MAGIC
+}
