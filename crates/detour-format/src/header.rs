@@ -53,6 +53,9 @@ pub enum HeaderError {
         /// Actual length.
         found: u64,
     },
+    /// Reserved header bytes that are not zero.
+    #[error("reserved header bytes are not zero: the header is corrupt")]
+    Reserved,
     /// The payload's bytes changed since it was written.
     #[error("checksum mismatch: the payload is corrupt (expected {expected:#018x}, found {found:#018x})")]
     Checksum {
@@ -140,6 +143,9 @@ impl Header {
         let expected = offset.saturating_add(payload_len);
         if offset != HEADER_LEN as u64 || expected != blob.len() as u64 {
             return Err(HeaderError::Length { expected, found: blob.len() as u64 });
+        }
+        if blob[44..HEADER_LEN].iter().any(|&b| b != 0) {
+            return Err(HeaderError::Reserved);
         }
         Ok(Header {
             format_version,

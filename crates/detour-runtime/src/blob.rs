@@ -63,6 +63,7 @@ impl From<HeaderError> for LoadError {
             HeaderError::UnsupportedFormat(f) => LoadError::UnsupportedFormat(f),
             HeaderError::Length { expected, found } => LoadError::Truncated { expected, found },
             HeaderError::Checksum { expected, found } => LoadError::ChecksumMismatch { expected, found },
+            HeaderError::Reserved => LoadError::InvalidArchive("reserved header bytes are not zero".to_string()),
         }
     }
 }
@@ -102,7 +103,14 @@ impl Blob {
         let header = Header::read(bytes)?;
         let payload = &bytes[HEADER_LEN..];
         header.check_payload(payload)?;
-        detour_format::access(payload).map_err(LoadError::InvalidArchive)?;
+        let set = detour_format::access(payload).map_err(LoadError::InvalidArchive)?;
+        if set.rules.len() != header.rule_count as usize {
+            return Err(LoadError::InvalidArchive(format!(
+                "the header counts {} rules, the archive holds {}",
+                header.rule_count,
+                set.rules.len()
+            )));
+        }
         Ok(Blob { storage, header })
     }
 

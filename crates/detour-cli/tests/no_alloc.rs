@@ -1,0 +1,118 @@
+//! Zero allocation on the match path, measured: a counting global allocator counts every
+//! allocation made by this thread while the compiled engine answers every conformance request.
+
+mod support;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use detour_runtime::{Cookies, Matcher, Outcome, Request, Scratch};
+use support::cases::load_cases;
+use support::engines::{load, roles, EngineKind};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count() {
+    if COUNTING.with(Cell::get) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Runs `f` and returns how many allocations this thread made meanwhile.
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
+    f();
+    COUNTING.with(|c| c.set(false));
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
+
+#[test]
+fn the_counter_counts() {
+    assert!(allocations_in(|| drop(std::hint::black_box(vec![1u8; 64]))) >= 1);
+}
+
+#[test]
+fn matching_every_conformance_request_allocates_nothing() {
+    let mut matched = 0usize;
+    let mut requests = 0usize;
+    for case in load_cases() {
+        let site = case.parse();
+        let matcher = Matcher::new(load(EngineKind::Compiled, &site.rules), roles(&case).runtime());
+        let owned: Vec<_> = case.requests.iter().map(|(r, _)| r.request.clone()).collect();
+        let pairs: Vec<Vec<(&str, &str)>> =
+            owned.iter().map(|r| r.cookies.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()).collect();
+        let reqs: Vec<Request<'_>> = owned
+            .iter()
+            .zip(&pairs)
+            .map(|(r, p)| Request {
+                scheme: &r.scheme,
+                host: &r.host,
+                path: &r.path,
+                query: &r.query,
+                country: r.country.as_deref(),
+                accept_language: r.language.as_deref(),
+                cookies: Cookies::Pairs(p),
+                asset_exists: r.asset_exists,
+            })
+            .collect();
+        let mut scratch = Scratch::new();
+        let n = allocations_in(|| {
+            for req in &reqs {
+                requests += 1;
+                if let Outcome::Matched(d) = matcher.find(req, &mut scratch) {
+                    matched += 1;
+                    std::hint::black_box((d.to, d.target, d.headers().count()));
+                }
+            }
+        });
+        assert_eq!(n, 0, "{}:{} `{}` allocated {n} time(s)", case.file, case.line, case.name);
+    }
+    assert!(requests > 300 && matched > 200, "{requests} requests, {matched} matched");
+}
+
+#[test]
+fn a_one_megabyte_path_allocates_nothing_with_a_sized_scratch() {
+    let rules = detour_rules::parse_redirects(b"/a/*/z /x/:splat 302\n/*/b/* /y/:splat 301\n", "_redirects").rules;
+    let bytes = detour_compiler::compile(&rules).unwrap();
+    let matcher = Matcher::new(detour_runtime::Blob::from_bytes(&bytes).unwrap(), Default::default());
+    let path = format!("/a{}/z", "/s%20".repeat(200_000));
+    let mut scratch = Scratch::with_capacity(path.len());
+    let req = Request::new(&path);
+    let mut status = 0;
+    let n = allocations_in(|| {
+        if let Outcome::Matched(d) = matcher.find(&req, &mut scratch) {
+            status = d.status;
+        }
+    });
+    assert_eq!((n, status), (0, 302));
+}

@@ -1,0 +1,105 @@
+//! A blob from an untrusted source cannot cause a panic or undefined behaviour: every single-byte
+//! change gives a `LoadError` or a blob that still matches safely. Changes with the checksum
+//! recomputed reach rkyv's validation and the index checks behind it.
+
+use detour_format::{Header, HEADER_LEN};
+use detour_runtime::{Blob, Cookies, LoadError, MatchOptions, Matcher, Request, Scratch};
+
+const RULES: &str = "/blog/* /news/:splat 301\n/store id=:id /p/:id 302\n/ /fr 302 Language=fr\n\
+/a/:b/c* /x/:b/:splat\n/*/amp/:x /y/:x 302 Country=us,de\nhttps://h.test/* /h/:splat 200!\n\
+/admin/* /area/:splat 200! Role=admin\n/api/* https://api.test/:splat 200 Sign=S\n/t/*/x /t/:splat 301\n";
+
+fn blob() -> Vec<u8> {
+    let rules = detour_rules::parse_redirects(RULES.as_bytes(), "_redirects").rules;
+    assert_eq!(rules.len(), 9);
+    detour_compiler::compile(&rules).unwrap()
+}
+
+fn exercise(blob: Blob) {
+    let options = MatchOptions { jwt_secret: Some(b"s".to_vec()), ..MatchOptions::default() };
+    let matcher = Matcher::new(blob, options);
+    let mut scratch = Scratch::new();
+    let cookies = [("nf_jwt", "a.b.c"), ("nf_lang", "fr")];
+    for path in ["/blog/a/b", "/store?id=5", "/", "/a/q/cz", "/m/amp/1", "/admin/x", "/api/v1", "/t/1/2/x", "/"] {
+        let mut req = Request::new(path);
+        req.host = "h.test";
+        req.cookies = Cookies::Pairs(&cookies);
+        let _ = matcher.find(&req, &mut scratch);
+    }
+}
+
+fn with_checksum(mut bytes: Vec<u8>) -> Vec<u8> {
+    let header = Header::read(&bytes).unwrap();
+    let fixed = Header::for_payload(&bytes[HEADER_LEN..], header.rule_count);
+    bytes[..HEADER_LEN].copy_from_slice(&fixed.to_bytes());
+    bytes
+}
+
+#[test]
+fn the_valid_blob_loads() {
+    exercise(Blob::from_bytes(&blob()).unwrap());
+}
+
+#[test]
+fn every_single_byte_flip_is_rejected_or_safe() {
+    let original = blob();
+    let mut loaded_after_flip = 0;
+    for i in 0..original.len() {
+        for mask in [0x01u8, 0x80, 0xff] {
+            let mut bytes = original.clone();
+            bytes[i] ^= mask;
+            if let Ok(b) = Blob::from_bytes(&bytes) {
+                loaded_after_flip += 1;
+                exercise(b);
+            }
+        }
+    }
+    assert_eq!(loaded_after_flip, 0, "every change is detected: header fields, reserved bytes, checksum");
+}
+
+#[test]
+fn flips_behind_a_valid_checksum_reach_validation_and_stay_safe() {
+    let original = blob();
+    let (mut rejected, mut loaded) = (0, 0);
+    for i in HEADER_LEN..original.len() {
+        for mask in [0x01u8, 0x10, 0x80, 0xff] {
+            let mut bytes = original.clone();
+            bytes[i] ^= mask;
+            match Blob::from_bytes(&with_checksum(bytes)) {
+                Ok(b) => {
+                    loaded += 1;
+                    exercise(b);
+                }
+                Err(LoadError::InvalidArchive(_)) => rejected += 1,
+                Err(other) => panic!("unexpected error {other}"),
+            }
+        }
+    }
+    assert!(rejected > 0 && loaded > 0, "rejected {rejected}, loaded {loaded}");
+}
+
+#[test]
+fn load_errors_are_typed() {
+    let good = blob();
+    assert!(matches!(Blob::from_bytes(&good[..10]), Err(LoadError::Truncated { .. })));
+    assert!(matches!(Blob::from_bytes(&good[..good.len() - 1]), Err(LoadError::Truncated { .. })));
+    assert!(matches!(
+        Blob::from_bytes(b"not a blob at all, not at all, no, not a blob at all, really no."),
+        Err(LoadError::WrongMagic)
+    ));
+    let mut v = good.clone();
+    v[8] = 99;
+    assert!(matches!(Blob::from_bytes(&v), Err(LoadError::UnsupportedVersion { found: 99, supported: 1 })));
+    let mut c = good.clone();
+    let last = c.len() - 1;
+    c[last] ^= 1;
+    assert!(matches!(Blob::from_bytes(&c), Err(LoadError::ChecksumMismatch { .. })));
+    let payload = [0xABu8; 256];
+    let garbage = [&Header::for_payload(&payload, 9).to_bytes()[..], &payload[..]].concat();
+    assert!(matches!(Blob::from_bytes(&garbage), Err(LoadError::InvalidArchive(_))));
+    let mut count = good.clone();
+    count[40] ^= 1;
+    assert!(matches!(Blob::from_bytes(&count), Err(LoadError::InvalidArchive(_))));
+    assert!(matches!(Blob::open("/no/such/blob.detour"), Err(LoadError::Io { .. })));
+    assert!(Blob::from_bytes(&[]).is_err());
+}
