@@ -1,19 +1,33 @@
 //! `cargo xtask TASK`: the project's tasks, in Rust so they run the same everywhere.
 //!
-//! - `ci`: formatting, clippy with warnings denied, then every test. `.ci/run` calls this.
+//! - `ci`: formatting, clippy with warnings denied, every test, then `differential`. `.ci/run`
+//!   calls this.
+//! - `gen [--rules N --requests M --out DIR --seed S]`: writes a workload (see `gen.rs`); with no
+//!   options, the standard ones: 1k rules in `fixtures/workloads/1k`, 10k, 100k and 1M rules in
+//!   `target/workloads/`.
+//! - `differential`: on a generated 10k-rule set with 100k requests, `detour match` gives
+//!   identical JSONL with the compiled and the reference engine, and compiling twice gives
+//!   byte-identical blobs.
 //! - `golden`: compiles `fixtures/blobs/site` into `fixtures/blobs/v<FORMAT>.detour` and records
 //!   the reference engine's answers to `fixtures/blobs/requests.jsonl` beside it. Run it only when
 //!   the blob format version changes; older golden blobs stay, to prove they are rejected cleanly.
 
+mod gen;
+
 use std::process::{Command, ExitCode};
+use std::time::Instant;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("golden") => golden(),
+        Some("gen") => gen_command(&args[1..]),
+        Some("differential") => differential(),
         _ => {
-            eprintln!("usage: cargo xtask ci | golden");
+            eprintln!(
+                "usage: cargo xtask ci | gen [--rules N --requests M --out DIR --seed S] | differential | golden"
+            );
             return ExitCode::from(2);
         }
     };
@@ -49,6 +63,7 @@ fn ci() -> Result<(), String> {
     run("cargo", &["fmt", "--all", "--", "--check"])?;
     run("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     run("cargo", &["test", "--workspace"])?;
+    differential()?;
     Ok(())
 }
 
@@ -73,5 +88,82 @@ fn golden() -> Result<(), String> {
     let expected = dir.join(format!("v{version}.expected.jsonl"));
     std::fs::write(&expected, &output.stdout).map_err(|e| format!("{}: {e}", expected.display()))?;
     eprintln!("xtask: wrote {} and {}", blob.display(), expected.display());
+    Ok(())
+}
+
+/// The value after `--name`, parsed.
+fn option<T: std::str::FromStr>(args: &[String], name: &str) -> Result<Option<T>, String> {
+    match args.iter().position(|a| a == name) {
+        None => Ok(None),
+        Some(i) => {
+            let v = args.get(i + 1).ok_or(format!("{name} needs a value"))?;
+            v.replace('_', "").parse().map(Some).map_err(|_| format!("{name}: cannot read `{v}`"))
+        }
+    }
+}
+
+fn gen_command(args: &[String]) -> Result<(), String> {
+    let seed = option(args, "--seed")?.unwrap_or(42);
+    if let Some(rules) = option::<usize>(args, "--rules")? {
+        let requests = option(args, "--requests")?.unwrap_or(10_000);
+        let out: String = option(args, "--out")?.ok_or("--out DIR is required with --rules")?;
+        return gen::write(std::path::Path::new(&out), rules, requests, seed);
+    }
+    for (dir, rules, requests) in [
+        ("fixtures/workloads/1k", 1_000, 2_000),
+        ("target/workloads/10k", 10_000, 100_000),
+        ("target/workloads/100k", 100_000, 100_000),
+        ("target/workloads/1m", 1_000_000, 100_000),
+    ] {
+        let start = Instant::now();
+        gen::write(&root().join(dir), rules, requests, seed)?;
+        eprintln!("xtask: {dir}: {rules} rules, {requests} requests ({:.1?})", start.elapsed());
+    }
+    Ok(())
+}
+
+/// Runs `target/release/detour` and returns its standard output.
+fn detour(args: &[&str]) -> Result<Vec<u8>, String> {
+    let bin = root().join("target/release/detour");
+    let out =
+        Command::new(&bin).args(args).current_dir(root()).output().map_err(|e| format!("{}: {e}", bin.display()))?;
+    if !out.status.success() {
+        return Err(format!("detour {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(out.stdout)
+}
+
+fn differential() -> Result<(), String> {
+    run("cargo", &["build", "--release", "-q", "-p", "detour-cli"])?;
+    let dir = root().join("target/workloads/differential-10k");
+    gen::write(&dir, 10_000, 100_000, 7)?;
+    let d = |name: &str| dir.join(name).display().to_string();
+    detour(&["compile", &d("_redirects"), "-o", &d("a.detour")])?;
+    detour(&["compile", &d("_redirects"), "-o", &d("b.detour")])?;
+    let (a, b) = (std::fs::read(d("a.detour")), std::fs::read(d("b.detour")));
+    if a.map_err(|e| e.to_string())? != b.map_err(|e| e.to_string())? {
+        return Err("compiling the same rules twice gave different blobs".to_string());
+    }
+    eprintln!("xtask: compiled twice, byte-identical");
+    print!("{}", String::from_utf8_lossy(&detour(&["inspect", &d("a.detour")])?));
+    let start = Instant::now();
+    let compiled = detour(&["match", &d("a.detour"), "--requests", &d("requests.jsonl")])?;
+    let compiled_time = start.elapsed();
+    let start = Instant::now();
+    let reference = detour(&["match", &d("_redirects"), "--requests", &d("requests.jsonl"), "--engine", "reference"])?;
+    let reference_time = start.elapsed();
+    let lines = compiled.iter().filter(|&&b| b == b'\n').count();
+    let matched = compiled.split(|&b| b == b'\n').filter(|l| l.starts_with(b"{")).count();
+    eprintln!(
+        "xtask: {lines} results ({matched} matches): compiled {compiled_time:.2?}, reference {reference_time:.2?}"
+    );
+    if compiled != reference {
+        let first = compiled.split(|&b| b == b'\n').zip(reference.split(|&b| b == b'\n')).position(|(x, y)| x != y);
+        return Err(format!(
+            "compiled and reference JSONL differ, first at result line {}",
+            first.map_or(0, |i| i + 1)
+        ));
+    }
+    eprintln!("xtask: compiled and reference JSONL are identical");
     Ok(())
 }

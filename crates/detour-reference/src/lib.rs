@@ -63,6 +63,7 @@ pub struct Decision {
 /// Finds the first rule, in order, that applies to `req` (SPEC §3).
 pub fn match_request(rules: &[Rule], req: &Request, roles: &RoleConfig) -> Outcome {
     let path = percent_decode(&req.path);
+    let segments = path_match::segments(&path);
     let params = query::parse_query(&req.query);
     let mut denied = false;
     for (index, rule) in rules.iter().enumerate() {
@@ -71,7 +72,9 @@ pub fn match_request(rules: &[Rule], req: &Request, roles: &RoleConfig) -> Outco
                 continue;
             }
         }
-        let Some(path_captures) = path_match::match_path(&rule.path.segments, &path) else { continue };
+        let Some(path_captures) = path_match::match_segments(&rule.path.segments, &path, &segments) else {
+            continue;
+        };
         if req.asset_exists && !rule.force {
             continue;
         }

@@ -4,7 +4,7 @@
 use detour_rules::Segment;
 
 /// A byte range of the decoded path.
-type Span = (usize, usize);
+pub type Span = (usize, usize);
 
 /// The segments of a decoded path: after the leading `/` (if any), split on `/`, with one
 /// trailing empty segment dropped (so `/a/` is `/a`, and `/` has no segments).
@@ -28,11 +28,15 @@ pub fn segments(path: &[u8]) -> Vec<Span> {
 pub type Capture<'p> = (&'p str, Vec<u8>);
 
 /// Matches a decoded path against a pattern. Returns the captures in pattern order.
+pub fn match_path<'p>(pattern: &'p [Segment], path: &[u8]) -> Option<Vec<Capture<'p>>> {
+    match_segments(pattern, path, &segments(path))
+}
+
+/// Like [`match_path`], with the path's [`segments`] already split.
 ///
 /// `can[p][s]` says whether `pattern[p..]` matches `segments[s..]`; it is filled from the end,
 /// then the captures are read off front to back, each wildcard taking as much as it can.
-pub fn match_path<'p>(pattern: &'p [Segment], path: &[u8]) -> Option<Vec<Capture<'p>>> {
-    let segs = segments(path);
+pub fn match_segments<'p>(pattern: &'p [Segment], path: &[u8], segs: &[Span]) -> Option<Vec<Capture<'p>>> {
     let n = segs.len();
     let fixed = pattern.iter().filter(|s| !matches!(s, Segment::Splat)).count();
     let has_wildcard = pattern.iter().any(Segment::is_wildcard);

@@ -1,0 +1,181 @@
+//! Deterministic, realistic workloads: rule sets (about 60% exact paths, 25% splats, 10%
+//! placeholders, 5% query or condition rules, some host rules; statuses and forced rules mixed)
+//! and requests that hit early, middle and late rules, or miss.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// splitmix64: a tiny deterministic generator, so workloads are the same on every machine.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const WORDS: &[&str] = &[
+    "products",
+    "blog",
+    "docs",
+    "shop",
+    "news",
+    "help",
+    "about",
+    "careers",
+    "press",
+    "guides",
+    "api",
+    "store",
+    "events",
+    "team",
+    "legal",
+    "support",
+    "pricing",
+    "features",
+    "download",
+    "community",
+];
+
+/// What a rule is, so requests can be made for it.
+enum Kind {
+    Exact(String),
+    Splat(String),
+    Placeholder(String, String),
+    Query(String),
+    Condition(String, &'static str),
+    Host(String),
+}
+
+fn status(rng: &mut Rng) -> String {
+    let s = match rng.below(100) {
+        0..=49 => "301",
+        50..=79 => "302",
+        80..=89 => "200",
+        90..=94 => "404",
+        _ => "410",
+    };
+    if rng.below(10) == 0 {
+        format!("{s}!")
+    } else {
+        s.to_string()
+    }
+}
+
+/// The `_redirects` text and what each rule is.
+fn rules(n: usize, rng: &mut Rng) -> (String, Vec<Kind>) {
+    let mut text = String::with_capacity(n * 48);
+    let mut kinds = Vec::with_capacity(n);
+    for i in 0..n {
+        let (w, w2, w3) = (rng.pick(WORDS), rng.pick(WORDS), rng.pick(WORDS));
+        let first = format!("/{w}-{i}");
+        let kind = match rng.below(100) {
+            0..=1 => {
+                let host = format!("h{i}.example.com");
+                let _ = writeln!(text, "https://{host}/* https://www.example.com/{w}/:splat 301!");
+                Kind::Host(host)
+            }
+            2..=61 => {
+                let path = if rng.below(2) == 0 { first.clone() } else { format!("{first}/{w2}-{}", rng.below(1000)) };
+                let _ = writeln!(text, "{path} /{w3}{path} {}", status(rng));
+                Kind::Exact(path)
+            }
+            62..=86 => {
+                let line = match rng.below(10) {
+                    0 => format!("{first}/* https://backend.example.com/{w2}/:splat 200"),
+                    1 => format!("{first}/* /{w3}/index.html 200"),
+                    _ => format!("{first}/* /{w3}/{w}/:splat 301"),
+                };
+                let _ = writeln!(text, "{line}");
+                Kind::Splat(first)
+            }
+            87..=96 => {
+                let _ = writeln!(text, "{first}/:id/{w2} /{w3}/:id/{w2} 302");
+                Kind::Placeholder(first, w2.to_string())
+            }
+            97..=98 => {
+                let _ = writeln!(text, "{first} q=:q /search/:q 302");
+                Kind::Query(first)
+            }
+            _ => {
+                let (cond, country) = if rng.below(2) == 0 { ("Country=us,ca", "us") } else { ("Language=fr", "") };
+                let _ = writeln!(text, "{first} {first}/local 302 {cond}");
+                Kind::Condition(first, country)
+            }
+        };
+        kinds.push(kind);
+    }
+    (text, kinds)
+}
+
+/// One JSONL request that the rule `kind` matches.
+fn hit(kind: &Kind, rng: &mut Rng) -> String {
+    let n = rng.below(10_000);
+    let utm = if rng.below(5) == 0 { "?utm_source=mail" } else { "" };
+    match kind {
+        Kind::Exact(p) => format!(r#"{{"url": "https://www.example.com{p}{utm}"}}"#),
+        Kind::Splat(p) => format!(r#"{{"url": "https://www.example.com{p}/a/item-{n}{utm}"}}"#),
+        Kind::Placeholder(p, w) => format!(r#"{{"url": "https://www.example.com{p}/{n}/{w}"}}"#),
+        Kind::Query(p) => format!(r#"{{"url": "https://www.example.com{p}?q=term-{n}"}}"#),
+        Kind::Condition(p, "") => format!(r#"{{"url": "https://www.example.com{p}", "language": "fr-FR"}}"#),
+        Kind::Condition(p, c) => format!(r#"{{"url": "https://www.example.com{p}", "country": "{c}"}}"#),
+        Kind::Host(h) => format!(r#"{{"url": "https://{h}/x/{n}"}}"#),
+    }
+}
+
+fn miss(n_rules: usize, rng: &mut Rng) -> String {
+    let w = rng.pick(WORDS);
+    let k = n_rules as u64 + rng.below(1_000_000);
+    format!(r#"{{"url": "https://www.example.com/{w}-{k}/missing"}}"#)
+}
+
+/// Request categories: which rules a request hits.
+pub const CATEGORIES: [&str; 4] = ["early", "middle", "late", "miss"];
+
+/// Writes `_redirects`, `requests.jsonl` (all categories mixed) and `requests-<category>.jsonl`.
+pub fn write(dir: &Path, n_rules: usize, n_requests: usize, seed: u64) -> Result<(), String> {
+    let mut rng = Rng::new(seed);
+    let (text, kinds) = rules(n_rules, &mut rng);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let write = |name: &str, body: &str| {
+        std::fs::write(dir.join(name), body).map_err(|e| format!("{}: {e}", dir.join(name).display()))
+    };
+    write("_redirects", &text)?;
+    let tenth = (n_rules / 10).max(1);
+    let mut by_category: Vec<String> = vec![String::new(); 4];
+    let mut mixed = String::new();
+    for i in 0..n_requests {
+        let category = i % 4;
+        let line = match category {
+            0 => hit(&kinds[rng.below(tenth as u64) as usize], &mut rng),
+            1 => hit(&kinds[n_rules / 2 - tenth / 2 + rng.below(tenth as u64) as usize], &mut rng),
+            2 => hit(&kinds[n_rules - 1 - rng.below(tenth as u64) as usize], &mut rng),
+            _ => miss(n_rules, &mut rng),
+        };
+        mixed.push_str(&line);
+        mixed.push('\n');
+        by_category[category].push_str(&line);
+        by_category[category].push('\n');
+    }
+    write("requests.jsonl", &mixed)?;
+    for (name, body) in CATEGORIES.iter().zip(&by_category) {
+        write(&format!("requests-{name}.jsonl"), body)?;
+    }
+    Ok(())
+}
