@@ -1,19 +1,23 @@
 //! `cargo xtask TASK`: the project's tasks, in Rust so they run the same everywhere.
 //!
-//! - `ci`: formatting, clippy with warnings denied, every test, then `differential`. `.ci/run`
-//!   calls this.
+//! - `ci`: formatting, clippy with warnings denied, every test, `differential`, then the fuzz
+//!   smoke run. `.ci/run` calls this.
 //! - `gen [--rules N --requests M --out DIR --seed S]`: writes a workload (see `gen.rs`); with no
 //!   options, the standard ones: 1k rules in `fixtures/workloads/1k`, 10k, 100k and 1M rules in
 //!   `target/workloads/`.
 //! - `differential`: on a generated 10k-rule set with 100k requests, `detour match` gives
 //!   identical JSONL with the compiled and the reference engine, and compiling twice gives
 //!   byte-identical blobs.
+//! - `fuzz --smoke | --time SECS [TARGET...]`: runs every cargo-fuzz target (installing cargo-fuzz
+//!   if needed, with `cargo +nightly`), seeded from the fixtures; prints executions per target and
+//!   saves minimized findings in `fixtures/fuzz-regressions/`.
 //! - `golden`: compiles `fixtures/blobs/site` into `fixtures/blobs/v<FORMAT>.detour` and records
 //!   the reference engine's answers to `fixtures/blobs/requests.jsonl` beside it. Run it only when
 //!   the blob format version changes; older golden blobs stay, to prove they are rejected cleanly.
 
-mod gen;
+mod fuzz;
 
+use detour_cli::workload as gen;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -24,6 +28,7 @@ fn main() -> ExitCode {
         Some("golden") => golden(),
         Some("gen") => gen_command(&args[1..]),
         Some("differential") => differential(),
+        Some("fuzz") => fuzz::command(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask ci | gen [--rules N --requests M --out DIR --seed S] | differential | golden"
@@ -40,12 +45,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn root() -> std::path::PathBuf {
+pub(crate) fn root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// Runs a command from the workspace root; fails with its name if it fails.
-fn run(program: &str, args: &[&str]) -> Result<(), String> {
+pub(crate) fn run(program: &str, args: &[&str]) -> Result<(), String> {
     eprintln!("xtask: $ {program} {}", args.join(" "));
     let status = Command::new(program)
         .args(args)
@@ -64,6 +69,7 @@ fn ci() -> Result<(), String> {
     run("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     run("cargo", &["test", "--workspace"])?;
     differential()?;
+    fuzz::command(&["--smoke".to_string()])?;
     Ok(())
 }
 

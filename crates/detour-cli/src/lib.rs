@@ -5,9 +5,11 @@ pub mod answer;
 pub mod check;
 pub mod compile_cmd;
 pub mod engine;
+pub mod fuzz;
 pub mod load;
 pub mod match_cmd;
 pub mod requests;
+pub mod workload;
 
 use std::path::Path;
 

@@ -26,6 +26,7 @@
 
 mod build;
 mod diagnostics;
+pub mod fuzz;
 pub mod limits;
 mod lint;
 mod model;

@@ -154,6 +154,59 @@ impl Rule {
     }
 }
 
+impl Rule {
+    /// Renders the rule as one `[[redirects]]` table of a `netlify.toml` that parses back to the
+    /// same rule.
+    pub fn to_netlify_toml(&self) -> String {
+        use toml::{Table, Value};
+        let strings = |items: &[String]| Value::Array(items.iter().map(|s| Value::String(s.clone())).collect());
+        let mut t = Table::new();
+        t.insert("from".into(), Value::String(self.from.clone()));
+        t.insert("to".into(), Value::String(self.to.clone()));
+        t.insert("status".into(), Value::Integer(i64::from(self.status)));
+        t.insert("force".into(), Value::Boolean(self.force));
+        if !self.query.is_empty() {
+            let mut q = Table::new();
+            for c in &self.query {
+                let value = match &c.value {
+                    QueryValue::Capture(name) => format!(":{name}"),
+                    QueryValue::Literal(v) => {
+                        let mut enc = Vec::new();
+                        crate::encoding::encode_query_capture(v, &mut enc);
+                        String::from_utf8_lossy(&enc).into_owned()
+                    }
+                };
+                q.insert(c.key.clone(), Value::String(value));
+            }
+            t.insert("query".into(), Value::Table(q));
+        }
+        let mut conditions = Table::new();
+        for (key, values) in [
+            ("Country", &self.conditions.country),
+            ("Language", &self.conditions.language),
+            ("Role", &self.conditions.role),
+            ("Cookie", &self.conditions.cookie),
+        ] {
+            if !values.is_empty() {
+                conditions.insert(key.into(), strings(values));
+            }
+        }
+        if !conditions.is_empty() {
+            t.insert("conditions".into(), Value::Table(conditions));
+        }
+        if !self.headers.is_empty() {
+            let h = self.headers.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+            t.insert("headers".into(), Value::Table(h));
+        }
+        if let Some(signed) = &self.signed {
+            t.insert("signed".into(), Value::String(signed.clone()));
+        }
+        let mut doc = Table::new();
+        doc.insert("redirects".into(), Value::Array(vec![Value::Table(t)]));
+        toml::to_string(&doc).unwrap_or_default()
+    }
+}
+
 /// Length of the `http://` or `https://` prefix of `s` (case-insensitive), if it has one.
 pub fn url_scheme_len(s: &str) -> Option<usize> {
     let b = s.as_bytes();

@@ -31,6 +31,7 @@
 
 mod blob;
 mod conditions;
+pub mod fuzz;
 mod guard;
 mod index;
 mod json;

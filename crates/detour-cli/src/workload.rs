@@ -8,11 +8,19 @@ use std::path::Path;
 /// splitmix64: a tiny deterministic generator, so workloads are the same on every machine.
 pub struct Rng(u64);
 
+impl Default for Rng {
+    fn default() -> Rng {
+        Rng::new(42)
+    }
+}
+
 impl Rng {
+    /// A generator from a seed.
     pub fn new(seed: u64) -> Rng {
         Rng(seed)
     }
 
+    /// The next number.
     pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -21,11 +29,13 @@ impl Rng {
         z ^ (z >> 31)
     }
 
+    /// A number below `n`.
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+    /// One of `items`.
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len() as u64) as usize]
     }
 }
@@ -148,34 +158,50 @@ fn miss(n_rules: usize, rng: &mut Rng) -> String {
 /// Request categories: which rules a request hits.
 pub const CATEGORIES: [&str; 4] = ["early", "middle", "late", "miss"];
 
-/// Writes `_redirects`, `requests.jsonl` (all categories mixed) and `requests-<category>.jsonl`.
-pub fn write(dir: &Path, n_rules: usize, n_requests: usize, seed: u64) -> Result<(), String> {
+/// A generated workload: `_redirects` text and JSONL request lines by category.
+pub struct Workload {
+    /// The `_redirects` text.
+    pub rules: String,
+    /// Request lines, all categories interleaved.
+    pub mixed: Vec<String>,
+    /// Request lines per [`CATEGORIES`] entry.
+    pub by_category: [Vec<String>; 4],
+}
+
+/// Generates `n_rules` rules and `n_requests` requests (a quarter per category).
+pub fn generate(n_rules: usize, n_requests: usize, seed: u64) -> Workload {
     let mut rng = Rng::new(seed);
-    let (text, kinds) = rules(n_rules, &mut rng);
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let write = |name: &str, body: &str| {
-        std::fs::write(dir.join(name), body).map_err(|e| format!("{}: {e}", dir.join(name).display()))
-    };
-    write("_redirects", &text)?;
+    let n_rules = n_rules.max(1);
+    let (rules, kinds) = rules(n_rules, &mut rng);
     let tenth = (n_rules / 10).max(1);
-    let mut by_category: Vec<String> = vec![String::new(); 4];
-    let mut mixed = String::new();
+    let mut by_category: [Vec<String>; 4] = Default::default();
+    let mut mixed = Vec::with_capacity(n_requests);
     for i in 0..n_requests {
         let category = i % 4;
         let line = match category {
             0 => hit(&kinds[rng.below(tenth as u64) as usize], &mut rng),
-            1 => hit(&kinds[n_rules / 2 - tenth / 2 + rng.below(tenth as u64) as usize], &mut rng),
+            1 => hit(&kinds[(n_rules / 2).saturating_sub(tenth / 2) + rng.below(tenth as u64) as usize], &mut rng),
             2 => hit(&kinds[n_rules - 1 - rng.below(tenth as u64) as usize], &mut rng),
             _ => miss(n_rules, &mut rng),
         };
-        mixed.push_str(&line);
-        mixed.push('\n');
-        by_category[category].push_str(&line);
-        by_category[category].push('\n');
+        mixed.push(line.clone());
+        by_category[category].push(line);
     }
-    write("requests.jsonl", &mixed)?;
-    for (name, body) in CATEGORIES.iter().zip(&by_category) {
-        write(&format!("requests-{name}.jsonl"), body)?;
+    Workload { rules, mixed, by_category }
+}
+
+/// Writes `_redirects`, `requests.jsonl` (all categories mixed) and `requests-<category>.jsonl`.
+pub fn write(dir: &Path, n_rules: usize, n_requests: usize, seed: u64) -> Result<(), String> {
+    let w = generate(n_rules, n_requests, seed);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let write = |name: &str, body: &str| {
+        std::fs::write(dir.join(name), body).map_err(|e| format!("{}: {e}", dir.join(name).display()))
+    };
+    let lines = |l: &[String]| l.iter().map(|s| format!("{s}\n")).collect::<String>();
+    write("_redirects", &w.rules)?;
+    write("requests.jsonl", &lines(&w.mixed))?;
+    for (name, body) in CATEGORIES.iter().zip(&w.by_category) {
+        write(&format!("requests-{name}.jsonl"), &lines(body))?;
     }
     Ok(())
 }

@@ -1,0 +1,176 @@
+//! The check behind the `differential` fuzz target, and the alphabets it and the property test
+//! build rules and requests from: tiny, so literals, placeholders, splats, hosts, query
+//! constraints and conditions collide.
+
+use arbitrary::Unstructured;
+use detour_reference::Request;
+use detour_runtime::{Blob, Matcher, Scratch};
+
+use crate::engine::{match_compiled, match_reference, RoleSettings};
+
+/// `from` path segments.
+pub const FROM_SEGMENTS: &[&str] = &["a", "b", "ab", ":x", ":y", ":splat", "*", "a*", "b*", "%61", ":", "st*r", ""];
+/// `to` values.
+pub const TO: &[&str] = &[
+    "/t/:splat",
+    "/a/:x",
+    "/:splat",
+    "/b",
+    "/a/:x/:splat",
+    "/t/:splat/b",
+    "https://h.test/t/:splat",
+    "/t?z=1",
+    "/:x:y",
+    "/s/:splatter",
+    "/q/:q",
+    "/a/:splat/",
+    "/a",
+    "/t",
+    "/:y/:x#f",
+    "https://o.test/:x",
+];
+/// Query constraints.
+pub const QUERY: &[&str] = &["q=1", "q=:q", "x=:x", "q=a+b", "r="];
+/// Conditions.
+pub const CONDITIONS: &[&str] = &["Country=us", "Language=fr", "Cookie=c", "Role=admin", "Country=us,de", "Sign=S"];
+/// Statuses.
+pub const STATUS: &[&str] = &["301", "302", "200", "404", "301!", "200!"];
+/// Request path segments.
+pub const REQUEST_SEGMENTS: &[&str] =
+    &["a", "b", "ab", "t", "", "x:y", "%61", "%2F", "abc", "st*r", ":x", "%3A", "%0D%0A", "%00"];
+/// Request query strings.
+pub const QUERIES: &[&str] =
+    &["", "q=1", "q=2", "r=5&q=1", "q=a%20b", "x=%3A1&q=", "q", "r=", "q=1&q=2", "q=2&q=1&x=b", "x=a&x=:b&", "q=a+b&r"];
+/// Request origins.
+pub const ORIGINS: &[&str] = &["https://h.test", "http://h.test", "https://o.test", ""];
+
+/// The role settings of the differential checks, and a token that grants `admin` under them.
+pub fn roles() -> (RoleSettings, &'static str) {
+    // HS256, secret "s", {"exp": 4102444800, "app_metadata": {"roles": ["admin"]}}.
+    const TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.\
+eyJleHAiOjQxMDI0NDQ4MDAsImFwcF9tZXRhZGF0YSI6eyJyb2xlcyI6WyJhZG1pbiJdfX0.\
+01yHIUtu_E5imPV_vd9wQDNuMTBGAixroeLZacby_3Q";
+    (RoleSettings { secret: Some("s".to_string()), claim: None }, TOKEN)
+}
+
+/// One `_redirects` line from choices.
+pub fn rule_line(host: bool, segments: &[&str], query: &[&str], to: &str, status: &str, conditions: &[&str]) -> String {
+    let mut line = format!("{}/{}", if host { "https://h.test" } else { "" }, segments.join("/"));
+    for q in query {
+        line.push(' ');
+        line.push_str(q);
+    }
+    line.push_str(&format!(" {to} {status}"));
+    for c in conditions {
+        line.push(' ');
+        line.push_str(c);
+    }
+    line
+}
+
+/// Request choices.
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    /// The URL.
+    pub url: String,
+    /// Country `US` (else `de`).
+    pub country: bool,
+    /// Language `fr-FR` (else `en`).
+    pub french: bool,
+    /// Cookie `c=1`.
+    pub cookie: bool,
+    /// A valid admin token in `nf_jwt`.
+    pub admin: bool,
+    /// The asset hint.
+    pub asset: bool,
+}
+
+impl RequestSpec {
+    /// The request.
+    pub fn request(&self, token: &str) -> Request {
+        let mut req = Request::from_url(&self.url);
+        req.country = Some(if self.country { "US" } else { "de" }.to_string());
+        req.language = Some(if self.french { "fr-FR" } else { "en" }.to_string());
+        if self.cookie {
+            req.cookies.push(("c".to_string(), "1".to_string()));
+        }
+        if self.admin {
+            req.cookies.push(("nf_jwt".to_string(), token.to_string()));
+        }
+        req.asset_exists = self.asset;
+        req
+    }
+}
+
+/// Compiles `lines`, and checks that the compiled engine answers every request exactly as the
+/// reference does, and that compiling twice gives the same bytes. Returns a description of the
+/// first difference.
+pub fn compare(lines: &[String], requests: &[RequestSpec]) -> Result<(), String> {
+    let text = lines.join("\n");
+    let rules = detour_rules::parse_redirects(text.as_bytes(), "_redirects").rules;
+    let (roles, token) = roles();
+    let bytes = detour_compiler::compile(&rules).map_err(|e| e.to_string())?;
+    if bytes != detour_compiler::compile(&rules).map_err(|e| e.to_string())? {
+        return Err(format!("compiling twice differs:\n{text}"));
+    }
+    let blob = Blob::from_bytes(&bytes).map_err(|e| format!("the compiled blob does not load: {e}"))?;
+    let matcher = Matcher::new(blob, roles.runtime());
+    let mut scratch = Scratch::new();
+    let config = roles.reference();
+    for r in requests {
+        let req = r.request(token);
+        let expected = match_reference(&rules, &req, &config).to_json();
+        let actual = match_compiled(&matcher, &req, &mut scratch).to_json();
+        if actual != expected {
+            return Err(format!("rules:\n{text}\nrequest: {r:?}\ncompiled:  {actual}\nreference: {expected}"));
+        }
+    }
+    Ok(())
+}
+
+fn pick<'a>(u: &mut Unstructured<'_>, items: &[&'a str]) -> arbitrary::Result<&'a str> {
+    Ok(items[u.choose_index(items.len())?])
+}
+
+fn build(u: &mut Unstructured<'_>) -> arbitrary::Result<(Vec<String>, Vec<RequestSpec>)> {
+    let mut lines = Vec::new();
+    for _ in 0..u.int_in_range(1..=8)? {
+        let host = u.ratio(1, 6)?;
+        let segments = (0..u.int_in_range(0..=3)?).map(|_| pick(u, FROM_SEGMENTS)).collect::<Result<Vec<_>, _>>()?;
+        let query = (0..u.int_in_range(0..=1)?).map(|_| pick(u, QUERY)).collect::<Result<Vec<_>, _>>()?;
+        let conditions = (0..u.int_in_range(0..=1)?).map(|_| pick(u, CONDITIONS)).collect::<Result<Vec<_>, _>>()?;
+        lines.push(rule_line(host, &segments, &query, pick(u, TO)?, pick(u, STATUS)?, &conditions));
+    }
+    let mut requests = Vec::new();
+    for _ in 0..u.int_in_range(1..=12)? {
+        let segments = (0..u.int_in_range(0..=4)?).map(|_| pick(u, REQUEST_SEGMENTS)).collect::<Result<Vec<_>, _>>()?;
+        let mut url = format!("{}/{}", pick(u, ORIGINS)?, segments.join("/"));
+        if u.arbitrary()? {
+            url.push('/');
+        }
+        let query = pick(u, QUERIES)?;
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(query);
+        }
+        requests.push(RequestSpec {
+            url,
+            country: u.arbitrary()?,
+            french: u.arbitrary()?,
+            cookie: u.arbitrary()?,
+            admin: u.arbitrary()?,
+            asset: u.ratio(1, 5)?,
+        });
+    }
+    Ok((lines, requests))
+}
+
+/// Builds a rule set and requests from fuzz bytes and panics if the engines disagree.
+pub fn check_differential(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    if let Ok((lines, requests)) = build(&mut u) {
+        if let Err(difference) = compare(&lines, &requests) {
+            panic!("compiled != reference\n{difference}");
+        }
+    }
+}

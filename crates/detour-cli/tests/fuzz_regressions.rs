@@ -1,0 +1,93 @@
+//! Every fuzz target's check, run by `cargo test` on seeds built from the conformance cases and
+//! on every minimized crash saved in `fixtures/fuzz-regressions/<target>/` (replayed forever).
+
+mod support;
+
+use std::path::PathBuf;
+
+use detour_runtime::{Blob, MatchOptions, Matcher};
+use support::cases::{fixtures, load_cases};
+
+/// The saved inputs of a target.
+fn regressions(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = fixtures().join("fuzz-regressions").join(target);
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let mut inputs: Vec<(PathBuf, Vec<u8>)> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "README.md"))
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    inputs.sort();
+    inputs
+}
+
+fn replay(target: &str, seeds: Vec<Vec<u8>>, check: impl Fn(&[u8])) -> usize {
+    let saved = regressions(target);
+    for (path, bytes) in &saved {
+        eprintln!("replaying {}", path.display());
+        check(bytes);
+    }
+    for seed in &seeds {
+        check(seed);
+    }
+    saved.len() + seeds.len()
+}
+
+fn case_sources(ext: &str) -> Vec<Vec<u8>> {
+    load_cases()
+        .iter()
+        .flat_map(|c| {
+            c.sources.iter().filter(|(n, _)| n.ends_with(ext)).map(|(_, t)| t.as_bytes().to_vec()).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn parse_redirects() {
+    let n = replay("parse_redirects", case_sources("_redirects"), detour_rules::fuzz::check_parse_redirects);
+    assert!(n > 100);
+}
+
+#[test]
+fn parse_toml() {
+    let mut seeds = case_sources(".toml");
+    seeds.push(std::fs::read(fixtures().join("sites/demo/netlify.toml")).unwrap());
+    let n = replay("parse_toml", seeds, detour_rules::fuzz::check_parse_toml);
+    assert!(n > 10);
+}
+
+#[test]
+fn load_blob() {
+    let seeds: Vec<Vec<u8>> =
+        load_cases().iter().map(|c| detour_compiler::compile(&c.parse().rules).unwrap()).take(40).collect();
+    let n = replay("load_blob", seeds, detour_runtime::fuzz::check_load_blob);
+    assert!(n >= 40);
+}
+
+#[test]
+fn differential() {
+    let seeds: Vec<Vec<u8>> =
+        (0u8..64).map(|i| (0..256u32).map(|j| (j as u8).wrapping_mul(i | 1) ^ i).collect()).collect();
+    replay("differential", seeds, detour_cli::fuzz::check_differential);
+}
+
+/// The fixed 10k-rule matcher of the `match_request` target.
+pub fn ten_thousand_rule_matcher() -> Matcher {
+    let w = detour_cli::workload::generate(10_000, 0, 42);
+    let rules = detour_rules::parse_redirects(w.rules.as_bytes(), "_redirects").rules;
+    Matcher::new(Blob::from_bytes(&detour_compiler::compile(&rules).unwrap()).unwrap(), MatchOptions::default())
+}
+
+#[test]
+fn match_request() {
+    let matcher = ten_thousand_rule_matcher();
+    let seeds: Vec<Vec<u8>> = load_cases()
+        .iter()
+        .flat_map(|c| c.requests.iter().map(|(r, _)| [&[0u8][..], &r.request.path, &[0xFF], &r.request.query].concat()))
+        .collect();
+    let n = replay("match_request", seeds, |d| detour_runtime::fuzz::check_match_request(&matcher, d));
+    assert!(n > 300);
+}
