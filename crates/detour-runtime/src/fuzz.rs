@@ -41,7 +41,7 @@ pub fn check_load_blob(data: &[u8]) {
 /// Splits fuzz bytes into a request: fields separated by `0xFF` (path, query, host, scheme,
 /// cookie header, country, accept-language), the first byte's low bit the asset hint.
 pub fn request_from_bytes(data: &[u8]) -> Request<'_> {
-    let (flags, rest) = data.split_first().map_or((0, &data[..]), |(f, r)| (*f, r));
+    let (flags, rest) = data.split_first().map_or((0, data), |(f, r)| (*f, r));
     let mut fields = rest.split(|&b| b == 0xFF);
     let mut next = || fields.next().unwrap_or_default();
     let (path, query) = (next(), next());
