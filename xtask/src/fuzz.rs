@@ -93,7 +93,7 @@ fn write_seeds(target: &str, dir: &Path) -> Result<(), String> {
         }
         _ => {
             let mut rng = detour_cli::workload::Rng::new(1);
-            seeds = (0..32).map(|_| (0..512).map(|_| rng.next() as u8).collect()).collect();
+            seeds = (0..32).map(|_| (0..512).map(|_| rng.next_u64() as u8).collect()).collect();
         }
     }
     for (i, seed) in seeds.iter().enumerate() {
