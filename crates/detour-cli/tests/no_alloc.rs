@@ -116,3 +116,35 @@ fn a_one_megabyte_path_allocates_nothing_with_a_sized_scratch() {
     });
     assert_eq!((n, status), (0, 302));
 }
+
+/// A 1 MB path, 100,000 segments and 10,000 query parameters against the 10k-rule workload
+/// plus side-list rules: answered without allocation. The times printed are for information;
+/// `BENCHMARKS.md` has the measured figures.
+#[test]
+fn hostile_requests_allocate_nothing() {
+    let w = detour_cli::workload::generate(10_000, 0, 42);
+    let text = format!("{}/*/x/*/end /side/:splat 302\n/q/* k1=:a k9999=:b /q/:a/:b 302\n", w.rules);
+    let rules = detour_rules::parse_redirects(text.as_bytes(), "_redirects").rules;
+    let bytes = detour_compiler::compile(&rules).unwrap();
+    let matcher = Matcher::new(detour_runtime::Blob::from_bytes(&bytes).unwrap(), Default::default());
+    let long = format!("/blog-1{}", "/%41bc".repeat(170_000));
+    let segments = format!("/a{}/x/b/end", "/s".repeat(100_000));
+    let query: String = (0..10_000).map(|i| format!("k{i}=v{i}&")).collect();
+    let cases: [(&str, &str, &str); 3] =
+        [("1 MB path", &long, ""), ("100,000 segments", &segments, ""), ("10,000 query parameters", "/q/x", &query)];
+    let mut scratch = Scratch::with_capacity(1 << 21);
+    for (name, path, query) in cases {
+        let mut req = Request::new(path);
+        req.query = query.as_bytes();
+        let start = std::time::Instant::now();
+        let mut outcome = None;
+        let n = allocations_in(|| {
+            outcome = match matcher.find(&req, &mut scratch) {
+                Outcome::Matched(d) => Some((d.rule, d.status)),
+                Outcome::Denied | Outcome::NoMatch => None,
+            };
+        });
+        eprintln!("{name}: matched (rule, status) {outcome:?} in {:?}, {n} allocations", start.elapsed());
+        assert_eq!(n, 0, "{name}");
+    }
+}

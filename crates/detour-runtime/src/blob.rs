@@ -6,6 +6,10 @@ use detour_format::{ArchivedRuleSet, Header, HeaderError, FORMAT_VERSION, HEADER
 
 use crate::storage::{validated_root, Storage};
 
+/// The largest blob accepted (1 GiB): far above any site (a million rules compile to about
+/// 100 MB), far below where 32-bit archive offsets end.
+pub const MAX_BLOB_BYTES: u64 = 1 << 30;
+
 /// Why a blob could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -20,6 +24,12 @@ pub enum LoadError {
     /// Not a detour blob.
     #[error("wrong magic bytes: not a detour blob")]
     WrongMagic,
+    /// Larger than [`MAX_BLOB_BYTES`].
+    #[error("blob is {size} bytes; the limit is {MAX_BLOB_BYTES} bytes")]
+    TooLarge {
+        /// The blob's size.
+        size: u64,
+    },
     /// A blob from another format version.
     #[error("unsupported format version {found} (this build reads version {supported}); recompile the rules")]
     UnsupportedVersion {
@@ -85,6 +95,9 @@ impl Blob {
         let io = |source| LoadError::Io { path: path.to_path_buf(), source };
         let file = std::fs::File::open(path).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
+        if len > MAX_BLOB_BYTES {
+            return Err(LoadError::TooLarge { size: len });
+        }
         if len < HEADER_LEN as u64 {
             // An empty file cannot be mapped; a short one is not a blob either way.
             let bytes = std::fs::read(path).map_err(io)?;
@@ -95,6 +108,9 @@ impl Blob {
 
     /// Validates a blob held in memory (copied once into aligned memory).
     pub fn from_bytes(bytes: &[u8]) -> Result<Blob, LoadError> {
+        if bytes.len() as u64 > MAX_BLOB_BYTES {
+            return Err(LoadError::TooLarge { size: bytes.len() as u64 });
+        }
         Blob::from_storage(Storage::copy(bytes))
     }
 

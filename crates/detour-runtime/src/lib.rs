@@ -45,7 +45,7 @@ mod scratch;
 mod storage;
 mod substitute;
 
-pub use blob::{Blob, LoadError};
+pub use blob::{Blob, LoadError, MAX_BLOB_BYTES};
 pub use matcher::{MatchOptions, Matcher};
 pub use outcome::{Decision, Outcome};
 pub use request::{Cookies, Request};

@@ -112,10 +112,12 @@ pub fn match_pattern(
             return false;
         }
     } else {
-        // ends[i]: where wildcard i ends, i.e. where the block after it starts.
+        // ends[i]: where wildcard i ends, i.e. where the block after it starts. The fixed
+        // first and last blocks are checked first: they reject most paths in O(1).
         let mut ends = [0usize; MAX_WILDCARDS];
+        let first = &pattern[..wild[0]];
         let last = &pattern[wild[m - 1] + 1..];
-        if n < last.len() || !sub.block_matches(last, n - last.len()) {
+        if n < last.len() || !sub.block_matches(first, 0) || !sub.block_matches(last, n - last.len()) {
             return false;
         }
         ends[m - 1] = n - last.len();
@@ -138,8 +140,7 @@ pub fn match_pattern(
             let Some(end) = found else { return false };
             ends[i] = end;
         }
-        let first = &pattern[..wild[0]];
-        if !sub.block_matches(first, 0) || !sub.wildcard_fits(&pattern[wild[0]], first.len(), ends[0]) {
+        if !sub.wildcard_fits(&pattern[wild[0]], first.len(), ends[0]) {
             return false;
         }
         let mut s = 0;
