@@ -2,7 +2,8 @@
 //! - a decoded CR, LF or NUL (or any control byte or space) never reaches `target`;
 //! - a splat or placeholder never turns a relative target into `//host` or `/\host`;
 //! - a JWT with `alg: none`, a wrong signature, or no `exp` never satisfies a Role condition.
-//! (Untrusted blobs: `crates/detour-runtime/tests/corruption.rs` and the `load_blob` fuzzer.)
+//!
+//! Untrusted blobs: `crates/detour-runtime/tests/corruption.rs` and the `load_blob` fuzzer.
 
 mod support;
 
