@@ -1,7 +1,10 @@
 //! The `detour` command line as a library: the binary is a thin `main`, and the tests drive the
 //! same code (the conformance harness compares engines through [`answer::Answer`]).
 
+#![forbid(unsafe_code)]
+
 pub mod answer;
+pub mod bench_cmd;
 pub mod check;
 pub mod compile_cmd;
 pub mod engine;

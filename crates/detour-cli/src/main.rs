@@ -6,7 +6,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use detour_cli::{check, compile_cmd, match_cmd, Failure};
+use detour_cli::{bench_cmd, check, compile_cmd, match_cmd, Failure};
+
+/// Counts allocations, so `detour bench` can report allocations per match.
+#[global_allocator]
+static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
+
+fn allocations() -> u64 {
+    let stats = GLOBAL.stats();
+    (stats.allocations + stats.reallocations) as u64
+}
 
 /// Netlify-compatible redirect rules: check, compile and match them.
 #[derive(Parser)]
@@ -43,6 +52,17 @@ enum Command {
     },
     /// Match one URL, or a JSONL file of requests, against rules or a blob.
     Match(match_cmd::MatchArgs),
+    /// Compile, load and match, and print the figures.
+    Bench {
+        /// Rules (`_redirects`, `netlify.toml`, `*.json` or a site directory).
+        rules: PathBuf,
+        /// JSONL requests (default: one hit and one miss per rule).
+        #[arg(long)]
+        requests: Option<PathBuf>,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -52,6 +72,7 @@ fn main() -> ExitCode {
         Command::Compile { files, out, allow_invalid } => compile_cmd::compile(&files, &out, allow_invalid),
         Command::Inspect { blob } => compile_cmd::inspect(&blob),
         Command::Match(args) => match_cmd::run(&args),
+        Command::Bench { rules, requests, json } => bench_cmd::run(&rules, requests.as_ref(), json, allocations),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
