@@ -33,7 +33,7 @@ pub fn requests_for(rules: &[Rule]) -> Vec<detour_reference::Request> {
                 Segment::Splat => path.push_str("a/b"),
                 Segment::PrefixSplat(p) => {
                     path.push_str(&String::from_utf8_lossy(p));
-                    path.push_str("x");
+                    path.push('x');
                 }
             }
         }
