@@ -28,8 +28,8 @@ mod trie;
 use std::collections::BTreeMap;
 
 use detour_format::{
-    CaptureName, Extra, Guard, HeaderPair, Host, PatternSegment, QueryConstraint, Rule as RuleRecord, RuleSet,
-    SideRule, Span, Str, ToPart, NONE,
+    host_hash, slot_table, CaptureName, Extra, Guard, HeaderPair, Host, PatternSegment, QueryConstraint,
+    Rule as RuleRecord, RuleSet, SideRule, Span, Str, ToPart, NONE,
 };
 use detour_rules::Rule;
 use rayon::prelude::*;
@@ -173,6 +173,9 @@ pub fn build_rule_set(rules: &[Rule]) -> Result<RuleSet, CompileError> {
         host_index.insert(key, index(set.hosts.len(), "hosts")?);
         set.hosts.push(Host { scheme: key.0, host: pool.add(key.1.as_bytes())?, root });
     }
+    set.host_slots = slot_table(
+        hosts.keys().map(|(scheme, host)| host_hash(*scheme, host.as_bytes())).collect::<Vec<_>>().into_iter(),
+    );
     for (rule, host) in &side_hosts {
         let host = match host {
             Some(h) => host_index.get(h).copied().unwrap_or(NONE),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use detour_format::{edge_hash, Edge, Node, Span, NONE};
+use detour_format::{edge_hash, slot_table, Edge, Node, Span, NONE};
 
 use crate::pool::Pool;
 use crate::CompileError;
@@ -105,15 +105,8 @@ impl Tries {
                 hashes.push(edge_hash(parent as u32, label));
             }
         }
-        let size = (edges.len() * 2).next_power_of_two().max(1);
-        let mut edge_slots = vec![0u32; size];
-        for (i, hash) in hashes.into_iter().enumerate() {
-            let mut slot = (hash as usize) & (size - 1);
-            while edge_slots[slot] != 0 {
-                slot = (slot + 1) & (size - 1);
-            }
-            edge_slots[slot] = u32::try_from(i + 1).map_err(|_| CompileError::TooLarge("edges"))?;
-        }
+        u32::try_from(edges.len()).map_err(|_| CompileError::TooLarge("edges"))?;
+        let edge_slots = slot_table(hashes.into_iter());
         Ok(BuiltTries { nodes, edges, edge_slots, rule_ids })
     }
 }

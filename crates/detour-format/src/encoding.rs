@@ -52,58 +52,86 @@ fn push_escaped(out: &mut Vec<u8>, b: u8) {
     out.push(UPPER_HEX[usize::from(b & 15)]);
 }
 
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+/// A set of bytes as a lookup table, built at compile time.
+struct ByteClass([bool; 256]);
+
+impl ByteClass {
+    const fn new(unreserved: bool, extra: &[u8], printable_except: Option<&[u8]>) -> ByteClass {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            let alnum = c.is_ascii_alphanumeric();
+            table[b] = unreserved && (alnum || c == b'-' || c == b'_' || c == b'.' || c == b'~');
+            if let Some(except) = printable_except {
+                let mut safe = c > 0x20 && c < 0x7f;
+                let mut i = 0;
+                while i < except.len() {
+                    if except[i] == c {
+                        safe = false;
+                    }
+                    i += 1;
+                }
+                table[b] = safe;
+            }
+            b += 1;
+        }
+        let mut i = 0;
+        while i < extra.len() {
+            table[extra[i] as usize] = true;
+            i += 1;
+        }
+        ByteClass(table)
+    }
+
+    fn contains(&self, b: u8) -> bool {
+        self.0[b as usize]
+    }
+}
+
+const UNRESERVED: ByteClass = ByteClass::new(true, b"", None);
+const PATH_SAFE: ByteClass = ByteClass::new(true, b"/!$&'()*+,;=:@", None);
+const RULE_TEXT_SAFE: ByteClass = ByteClass::new(false, b"", Some(b"\"<>\\^`{|}"));
+const QUERY_TEXT_SAFE: ByteClass = ByteClass::new(false, b"", Some(b"\"<>\\^`{|}#"));
+
+/// Appends `input` to `out`, copying runs of bytes that `keep` accepts and escaping the rest as
+/// `%XX` (or with `special`, which may claim a byte first).
+fn encode_runs(input: &[u8], out: &mut Vec<u8>, keep: impl Fn(u8) -> bool, special: impl Fn(u8) -> Option<u8>) {
+    let mut rest = input;
+    while !rest.is_empty() {
+        let run = rest.iter().position(|&b| !keep(b)).unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..run]);
+        let Some(&b) = rest.get(run) else { break };
+        match special(b) {
+            Some(replacement) => out.push(replacement),
+            None => push_escaped(out, b),
+        }
+        rest = &rest[run + 1..];
+    }
 }
 
 /// Re-encodes a query capture for `to` (SPEC §4): unreserved bytes stay, a space becomes `+`,
 /// every other byte becomes `%XX`.
 pub fn encode_query_capture(input: &[u8], out: &mut Vec<u8>) {
-    for &b in input {
-        if is_unreserved(b) {
-            out.push(b);
-        } else if b == b' ' {
-            out.push(b'+');
-        } else {
-            push_escaped(out, b);
-        }
-    }
+    encode_runs(input, out, |b| UNRESERVED.contains(b), |b| (b == b' ').then_some(b'+'));
 }
 
 /// Encodes text that a path capture or the splat inserted into a target (SPEC §4): everything
 /// but unreserved bytes, `/` and the sub-delimiters `!$&'()*+,;=:@` becomes `%XX`.
 pub fn encode_path_capture(input: &[u8], out: &mut Vec<u8>) {
-    for &b in input {
-        if is_unreserved(b) || b"/!$&'()*+,;=:@".contains(&b) {
-            out.push(b);
-        } else {
-            push_escaped(out, b);
-        }
-    }
+    encode_runs(input, out, |b| PATH_SAFE.contains(b), |_| None);
 }
 
 /// Encodes text that comes from the rule's own `TO` (SPEC §4): it keeps `?`, `#` and `%`, but
 /// controls, space, non-ASCII and `"<>\^`{|}` are encoded so nothing unsafe reaches a header.
 pub fn encode_rule_text(input: &[u8], out: &mut Vec<u8>) {
-    for &b in input {
-        if b <= 0x20 || b >= 0x7f || b"\"<>\\^`{|}".contains(&b) {
-            push_escaped(out, b);
-        } else {
-            out.push(b);
-        }
-    }
+    encode_runs(input, out, |b| RULE_TEXT_SAFE.contains(b), |_| None);
 }
 
 /// Encodes the request's raw query string for appending to a target: like rule text, and a `#`
 /// (which cannot be part of a query) is encoded too.
 pub fn encode_appended_query(input: &[u8], out: &mut Vec<u8>) {
-    for &b in input {
-        if b == b'#' {
-            push_escaped(out, b);
-        } else {
-            encode_rule_text(&[b], out);
-        }
-    }
+    encode_runs(input, out, |b| QUERY_TEXT_SAFE.contains(b), |_| None);
 }
 
 #[cfg(test)]
@@ -117,6 +145,18 @@ mod tests {
         assert_eq!(percent_decode(b"a%zzb"), b"a%zzb");
         assert_eq!(percent_decode(b"%41%2f+"), b"A/+");
         assert_eq!(form_decode(b"a+b%20c%"), b"a b c%");
+    }
+
+    #[test]
+    fn byte_classes_follow_the_spec() {
+        for b in 0..=255u8 {
+            let unreserved = b.is_ascii_alphanumeric() || b"-_.~".contains(&b);
+            assert_eq!(UNRESERVED.contains(b), unreserved, "{b}");
+            assert_eq!(PATH_SAFE.contains(b), unreserved || b"/!$&'()*+,;=:@".contains(&b), "{b}");
+            let text = b > 0x20 && b < 0x7f && !b"\"<>\\^`{|}".contains(&b);
+            assert_eq!(RULE_TEXT_SAFE.contains(b), text, "{b}");
+            assert_eq!(QUERY_TEXT_SAFE.contains(b), text && b != b'#', "{b}");
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use xxhash_rust::xxh3::xxh3_64;
 /// The first bytes of every blob.
 pub const MAGIC: [u8; 8] = *b"DETOUR\0\x1a";
 /// The blob format version. Any change to the schema or the header bumps it.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Length of the header; the payload follows it.
 pub const HEADER_LEN: usize = 64;
 /// The payload's required alignment.
@@ -180,9 +180,9 @@ mod tests {
         h.check_payload(&blob[HEADER_LEN..]).unwrap();
         assert_eq!(Header::read(&blob[..10]), Err(HeaderError::Truncated(10)));
         assert!(matches!(Header::read(&blob[..70]), Err(HeaderError::Length { .. })));
-        let mut v2 = blob.clone();
-        v2[8] = 2;
-        assert_eq!(Header::read(&v2), Err(HeaderError::UnsupportedVersion { found: 2 }));
+        let mut next = blob.clone();
+        next[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+        assert_eq!(Header::read(&next), Err(HeaderError::UnsupportedVersion { found: FORMAT_VERSION + 1 }));
         let mut bad = blob.clone();
         bad[0] = b'X';
         assert_eq!(Header::read(&bad), Err(HeaderError::WrongMagic));

@@ -6,7 +6,12 @@
 //! ```
 //! use detour_format::{Header, RuleSet, HEADER_LEN};
 //!
-//! let set = RuleSet { edge_slots: vec![0], nodes: vec![Default::default()], ..RuleSet::default() };
+//! let set = RuleSet {
+//!     edge_slots: vec![0],
+//!     host_slots: vec![0],
+//!     nodes: vec![Default::default()],
+//!     ..RuleSet::default()
+//! };
 //! let blob = detour_format::write_blob(&set).unwrap();
 //! let header = Header::read(&blob).unwrap();
 //! header.check_payload(&blob[HEADER_LEN..]).unwrap();
@@ -37,6 +42,27 @@ impl Default for Node {
 /// The hash of a trie edge, used by [`RuleSet::edge_slots`].
 pub fn edge_hash(parent: u32, label: &[u8]) -> u64 {
     xxh3_64_with_seed(label, u64::from(parent))
+}
+
+/// The hash of a host entry, used by [`RuleSet::host_slots`]: the lower-case host, seeded by
+/// the scheme (0 `http`, 1 `https`).
+pub fn host_hash(scheme: u8, lower_host: &[u8]) -> u64 {
+    xxh3_64_with_seed(lower_host, 0x686f_7374 + u64::from(scheme))
+}
+
+/// Builds an open-addressing table (index + 1, 0 empty; power-of-two length, load at most
+/// one half) over items with these hashes, in order, so the result is deterministic.
+pub fn slot_table(hashes: impl ExactSizeIterator<Item = u64>) -> Vec<u32> {
+    let size = (hashes.len() * 2).next_power_of_two().max(1);
+    let mut slots = vec![0u32; size];
+    for (i, hash) in hashes.enumerate() {
+        let mut slot = (hash as usize) & (size - 1);
+        while slots[slot] != 0 {
+            slot = (slot + 1) & (size - 1);
+        }
+        slots[slot] = u32::try_from(i + 1).unwrap_or(u32::MAX);
+    }
+    slots
 }
 
 /// Serializes a rule set into a complete blob: header, then the archive.

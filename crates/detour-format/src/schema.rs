@@ -245,6 +245,9 @@ pub struct RuleSet {
     pub rule_ids: Vec<u32>,
     /// Host tries, sorted by (scheme, host).
     pub hosts: Vec<Host>,
+    /// Open-addressing table over `hosts` by [`crate::host_hash`]: host index + 1, 0 if empty.
+    /// Its length is a power of two.
+    pub host_slots: Vec<u32>,
     /// Root node of the host-less trie.
     pub hostless_root: u32,
     /// Rules outside the tries, ascending.

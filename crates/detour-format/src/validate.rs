@@ -103,6 +103,10 @@ impl ArchivedRuleSet {
         for h in self.hosts.iter() {
             check(self.str_ok(&h.host) && index_ok(h.root.to_native(), nodes), "host")?;
         }
+        check(self.host_slots.len().is_power_of_two(), "host table size")?;
+        for s in self.host_slots.iter() {
+            check(s.to_native() as usize <= self.hosts.len(), "host slot")?;
+        }
         check(index_ok(self.hostless_root.to_native(), nodes), "host-less root")?;
         for s in self.side.iter() {
             check(index_ok(s.rule.to_native(), self.rules.len()), "side rule")?;

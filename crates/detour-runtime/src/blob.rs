@@ -106,6 +106,19 @@ impl Blob {
         Blob::from_storage(Storage::map(&file).map_err(io)?)
     }
 
+    /// Maps a blob file and reads its header only (magic, version, format, length): the cheap
+    /// check a server can make before deciding to load a new blob. Nothing else is validated.
+    pub fn read_header(path: impl AsRef<Path>) -> Result<Header, LoadError> {
+        let path = path.as_ref();
+        let io = |source| LoadError::Io { path: path.to_path_buf(), source };
+        let file = std::fs::File::open(path).map_err(io)?;
+        if file.metadata().map_err(io)?.len() < HEADER_LEN as u64 {
+            return Ok(Header::read(&std::fs::read(path).map_err(io)?)?);
+        }
+        let storage = Storage::map(&file).map_err(io)?;
+        Ok(Header::read(storage.bytes())?)
+    }
+
     /// Validates a blob held in memory (copied once into aligned memory).
     pub fn from_bytes(bytes: &[u8]) -> Result<Blob, LoadError> {
         if bytes.len() as u64 > MAX_BLOB_BYTES {

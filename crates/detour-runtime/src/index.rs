@@ -3,30 +3,40 @@
 
 use std::cmp::Ordering;
 
-use detour_format::{edge_hash, span, ArchivedRuleSet, NONE};
+use detour_format::{edge_hash, host_hash, span, ArchivedRuleSet, NONE};
 use rkyv::rend::u32_le;
 
 /// Deepest trie level walked; no rule pattern is deeper (`detour_rules::limits`).
 const MAX_DEPTH: usize = 256;
 
-/// The index of `scheme://host` in the host table.
+/// The index of `scheme://host` (host without port, any case) in the host table.
 pub fn find_host(set: &ArchivedRuleSet, scheme: &str, host: &str) -> Option<u32> {
+    if set.hosts.is_empty() {
+        return None;
+    }
     let scheme = match scheme {
         s if s.eq_ignore_ascii_case("https") => 1u8,
         s if s.eq_ignore_ascii_case("http") => 0u8,
         _ => return None,
     };
-    let wanted = host.as_bytes();
-    set.hosts
-        .binary_search_by(|h| {
-            h.scheme.cmp(&scheme).then_with(|| {
-                let have = set.str(&h.host);
-                let lower = wanted.iter().map(u8::to_ascii_lowercase);
-                have.iter().copied().cmp(lower)
-            })
-        })
-        .ok()
-        .map(|i| i as u32)
+    let mut lower = [0u8; 256];
+    let host = host.as_bytes();
+    let lower = lower.get_mut(..host.len())?;
+    for (l, h) in lower.iter_mut().zip(host) {
+        *l = h.to_ascii_lowercase();
+    }
+    let slots = &set.host_slots;
+    let mask = slots.len().wrapping_sub(1);
+    let mut i = (host_hash(scheme, lower) as usize) & mask;
+    for _ in 0..slots.len() {
+        let slot = slots.get(i)?.to_native();
+        let h = set.hosts.get((slot as usize).checked_sub(1)?)?;
+        if h.scheme == scheme && set.str(&h.host) == lower {
+            return Some(slot - 1);
+        }
+        i = (i + 1) & mask;
+    }
+    None
 }
 
 fn child(set: &ArchivedRuleSet, parent: u32, label: &[u8]) -> Option<u32> {

@@ -10,6 +10,7 @@ use crate::index::{find_host, Walk};
 use crate::outcome::{utf8, Decision, Outcome};
 use crate::path::{match_pattern, segments};
 use crate::request::host_without_port;
+use crate::scratch::HostCache;
 use crate::substitute::{encode_by_origin, finish_target, from_parts, textual, Captures, TextBuffers};
 use crate::{jwt, Request, Scratch};
 
@@ -80,6 +81,7 @@ impl Matcher {
             guard_path,
             guard_segs,
             jwt,
+            host_cache,
         } = scratch;
         let path: &[u8] = if req.path.contains(&b'%') {
             decoded.clear();
@@ -90,7 +92,25 @@ impl Matcher {
         };
         segments(path, segs);
         let host = host_without_port(req.host);
-        let host_index = find_host(set, req.scheme, host);
+        let checksum = self.blob.header().checksum;
+        let cached = host_cache.valid
+            && host_cache.checksum == checksum
+            && host_cache.scheme == req.scheme.as_bytes()
+            && host_cache.host == host.as_bytes();
+        let host_index = if cached {
+            host_cache.index
+        } else {
+            let index = find_host(set, req.scheme, host);
+            // Only hosts that fit the cache's capacity are remembered, so it never allocates.
+            if host.len() <= host_cache.host.capacity() && req.scheme.len() <= host_cache.scheme.capacity() {
+                host_cache.host.clear();
+                host_cache.host.extend_from_slice(host.as_bytes());
+                host_cache.scheme.clear();
+                host_cache.scheme.extend_from_slice(req.scheme.as_bytes());
+                *host_cache = HostCache { checksum, index, valid: true, ..std::mem::take(host_cache) };
+            }
+            index
+        };
         let host_root = host_index.and_then(|h| set.hosts.get(h as usize)).map(|h| h.root.to_native());
         let walk = Walk { set, path, segs };
         let mut min = 0u32;

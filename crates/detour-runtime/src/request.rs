@@ -74,14 +74,17 @@ impl<'a> Request<'a> {
     }
 }
 
-/// The host without port.
+/// The host without userinfo and port.
 pub(crate) fn host_without_port(host: &str) -> &str {
-    let host = host.rsplit('@').next().unwrap_or_default();
+    let b = host.as_bytes();
+    let start = b.iter().rposition(|&c| c == b'@').map_or(0, |i| i + 1);
+    let host = &host[start..];
     if host.starts_with('[') {
         return host.find(']').map_or(host, |end| &host[..=end]);
     }
-    match host.rfind(':') {
-        Some(i) if host[i + 1..].bytes().all(|b| b.is_ascii_digit()) => &host[..i],
+    let digits = host.bytes().rev().take_while(u8::is_ascii_digit).count();
+    match host.len().checked_sub(digits + 1) {
+        Some(colon) if host.as_bytes()[colon] == b':' => &host[..colon],
         _ => host,
     }
 }

@@ -20,6 +20,19 @@ pub struct Scratch {
     pub(crate) guard_path: Vec<u8>,
     pub(crate) guard_segs: Vec<(u32, u32)>,
     pub(crate) jwt: Vec<u8>,
+    /// The last host looked up: (blob checksum, scheme, host) and its index. Requests to one
+    /// server mostly share a host; the checksum keeps a swapped blob from reusing the index.
+    pub(crate) host_cache: HostCache,
+}
+
+/// See [`Scratch::host_cache`].
+#[derive(Debug, Default)]
+pub(crate) struct HostCache {
+    pub(crate) checksum: u64,
+    pub(crate) scheme: Vec<u8>,
+    pub(crate) host: Vec<u8>,
+    pub(crate) index: Option<u32>,
+    pub(crate) valid: bool,
 }
 
 impl Scratch {
@@ -49,6 +62,11 @@ impl Scratch {
             guard_path: Vec::with_capacity(out),
             guard_segs: Vec::with_capacity(out / 2 + 1),
             jwt: Vec::with_capacity(bytes),
+            host_cache: HostCache {
+                scheme: Vec::with_capacity(8),
+                host: Vec::with_capacity(256),
+                ..HostCache::default()
+            },
         }
     }
 }
