@@ -11,6 +11,8 @@
 //! - `fuzz --smoke | --time SECS [TARGET...]`: runs every cargo-fuzz target (installing cargo-fuzz
 //!   if needed, with `cargo +nightly`), seeded from the fixtures; prints executions per target and
 //!   saves minimized findings in `fixtures/fuzz-regressions/`.
+//! - `load [--seconds S]`: drives `detour serve` on the demo site with 32 concurrent connections,
+//!   with and without the rules, and reports requests per second, p50/p99 and the overhead.
 //! - `golden`: compiles `fixtures/blobs/site` into `fixtures/blobs/v<FORMAT>.detour` and records
 //!   the reference engine's answers to `fixtures/blobs/requests.jsonl` beside it. Run it only when
 //!   the blob format version changes; older golden blobs stay, to prove they are rejected cleanly.
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         Some("gen") => gen_command(&args[1..]),
         Some("differential") => differential(),
         Some("fuzz") => fuzz::command(&args[1..]),
+        Some("load") => load(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask ci | gen [--rules N --requests M --out DIR --seed S] | differential | golden"
@@ -171,5 +174,80 @@ fn differential() -> Result<(), String> {
         ));
     }
     eprintln!("xtask: compiled and reference JSONL are identical");
+    Ok(())
+}
+
+/// One load run: starts `detour serve` (with or without rules), drives it, stops it.
+fn load_run(no_rules: bool, port: u16, seconds: u64, paths: &[&str]) -> Result<String, String> {
+    let addr = format!("127.0.0.1:{port}");
+    let mut args = vec!["serve", "fixtures/sites/demo", "--addr", &addr, "--quiet"];
+    if no_rules {
+        args.push("--no-rules");
+    }
+    let mut server = Command::new(root().join("target/release/detour"))
+        .args(&args)
+        .current_dir(root())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start detour serve: {e}"))?;
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        if Instant::now() > deadline {
+            let _ = server.kill();
+            return Err(format!("detour serve did not listen on {addr}"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let secs = seconds.to_string();
+    let mut load_args = vec![addr.as_str(), secs.as_str(), "32"];
+    load_args.extend_from_slice(paths);
+    let out = Command::new(root().join("target/release/examples/load")).args(&load_args).output();
+    let _ = server.kill();
+    let _ = server.wait();
+    let out = out.map_err(|e| format!("cannot run the load generator: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn field(json: &str, name: &str) -> f64 {
+    json.split(&format!("\"{name}\": "))
+        .nth(1)
+        .and_then(|r| r.split([',', '}']).next())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn load(args: &[String]) -> Result<(), String> {
+    let seconds: u64 = option(args, "--seconds")?.unwrap_or(5);
+    run("cargo", &["build", "--release", "-q", "-p", "detour-cli", "-p", "detour-http", "--example", "load"])?;
+    run("cargo", &["build", "--release", "-q", "-p", "detour-cli"])?;
+    // Paths no rule applies to, so both servers do the same file serving; with rules, every
+    // request is also matched (and checked for a file) first.
+    let paths = ["/", "/news/2024/hello.html", "/fr/", "/new-page/", "/gone.html", "/app/index.html"];
+    let mut baseline = Vec::new();
+    let mut layered = Vec::new();
+    for round in 0..3u16 {
+        baseline.push(load_run(true, 18_300 + round * 2, seconds, &paths)?);
+        layered.push(load_run(false, 18_301 + round * 2, seconds, &paths)?);
+    }
+    let median = |runs: &[String], f: &str| {
+        let mut v: Vec<f64> = runs.iter().map(|r| field(r, f)).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!("| server | req/s (median of 3) | p50 us | p99 us |");
+    println!("|---|---|---|---|");
+    for (name, runs) in [("files only (--no-rules)", &baseline), ("files + detour layer", &layered)] {
+        println!(
+            "| {name} | {:.0} | {:.0} | {:.0} |",
+            median(runs, "rps"),
+            median(runs, "p50_us"),
+            median(runs, "p99_us")
+        );
+    }
+    let overhead = 100.0 * (1.0 - median(&layered, "rps") / median(&baseline, "rps"));
+    println!("\nthroughput overhead of the layer: {overhead:.1}%");
+    for r in baseline.iter().chain(&layered) {
+        eprintln!("xtask: run {r}");
+    }
     Ok(())
 }

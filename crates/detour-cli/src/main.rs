@@ -52,6 +52,26 @@ enum Command {
     },
     /// Match one URL, or a JSONL file of requests, against rules or a blob.
     Match(match_cmd::MatchArgs),
+    /// Serve a static site with its `_redirects` and `netlify.toml`, reloading them on change.
+    Serve {
+        /// The site directory.
+        dir: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// The request header that carries the country code.
+        #[arg(long, default_value = "x-country")]
+        country_header: String,
+        /// The site's JWT secret, for Role rules.
+        #[arg(long)]
+        jwt_secret: Option<String>,
+        /// Serve the files without the rules (a baseline for load tests).
+        #[arg(long)]
+        no_rules: bool,
+        /// Do not log each request.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Compile, load and match, and print the figures.
     Bench {
         /// Rules (`_redirects`, `netlify.toml`, `*.json` or a site directory).
@@ -72,6 +92,9 @@ fn main() -> ExitCode {
         Command::Compile { files, out, allow_invalid } => compile_cmd::compile(&files, &out, allow_invalid),
         Command::Inspect { blob } => compile_cmd::inspect(&blob),
         Command::Match(args) => match_cmd::run(&args),
+        Command::Serve { dir, addr, country_header, jwt_secret, no_rules, quiet } => {
+            serve(dir, addr, &country_header, jwt_secret, no_rules, quiet)
+        }
         Command::Bench { rules, requests, json } => bench_cmd::run(&rules, requests.as_ref(), json, allocations),
     };
     match result {
@@ -82,4 +105,33 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn serve(
+    dir: PathBuf,
+    addr: std::net::SocketAddr,
+    country_header: &str,
+    jwt_secret: Option<String>,
+    no_rules: bool,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let level = if quiet { "warn" } else { "info" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| level.into());
+    use std::io::IsTerminal;
+    let ansi = std::io::stderr().is_terminal();
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).init();
+    if !dir.is_dir() {
+        return Err(Failure::Usage(format!("{}: not a directory", dir.display())));
+    }
+    let mut options = detour_http::ServeOptions { no_rules, ..Default::default() };
+    options.layer.country_header = country_header
+        .parse()
+        .map_err(|_| Failure::Usage(format!("--country-header `{country_header}` is not a header name")))?;
+    options.match_options.jwt_secret = jwt_secret.map(String::into_bytes);
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Io(format!("tokio runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure::Io(format!("{addr}: {e}")))?;
+        eprintln!("detour serve: http://{addr}/ ({}{})", dir.display(), if no_rules { ", without rules" } else { "" });
+        detour_http::serve(dir, listener, options).await.map_err(|e| Failure::Io(e.to_string()))
+    })
 }

@@ -70,7 +70,7 @@ fn match_jsonl_on_redirects_and_toml() {
     assert_eq!(lines.len(), 3);
     assert_eq!(
         lines[0],
-        r#"{"file":"_redirects","line":2,"rule":0,"status":301,"force":false,"negative":false,"to":"/news/a/b","target":"/news/a/b?x=1"}"#
+        r#"{"file":"_redirects","line":2,"rule":0,"status":301,"force":false,"negative":false,"to":"/news/a/b.html","target":"/news/a/b.html?x=1"}"#
     );
     assert_eq!(lines[1], "null");
 
@@ -107,6 +107,8 @@ fn match_single_url_with_conditions() {
     assert!(text(&out.stdout).contains(r#""to":"/fr/""#), "{}", text(&out.stdout));
     let out = detour(&["match", &redirects, "/", "--country", "de", "--engine", "reference"], "");
     assert!(text(&out.stdout).starts_with("302 redirect -> /de/"), "{}", text(&out.stdout));
+    let out = detour(&["match", &redirects, "/", "--country", "de"], "");
+    assert!(text(&out.stdout).starts_with("302 redirect -> /de/"), "compiled: {}", text(&out.stdout));
     let out = detour(&["match", &redirects, "/", "--cookie", "nf_lang=fr", "--json", "--engine", "reference"], "");
     assert!(text(&out.stdout).contains(r#""to":"/fr/""#), "{}", text(&out.stdout));
 }

@@ -1,0 +1,316 @@
+//! The tower layer: a matcher in front of any service, applied as SPEC §4 describes.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use http::header::{HeaderName, ACCEPT_LANGUAGE, COOKIE, HOST, LOCATION};
+use http::{HeaderValue, Request, Response, StatusCode, Uri};
+use tower::{Layer, Service, ServiceExt};
+
+use crate::assets::AssetLookup;
+use crate::body::{boxed, empty, full, Body, BoxError};
+use crate::proxy::{self, ProxyClient, ProxyExtras};
+use detour_runtime::{Cookies, Matcher, Outcome, Scratch};
+
+thread_local! {
+    // One scratch per worker thread; borrowed only while matching, never across an await.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::new());
+}
+
+/// Settings of the layer.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The request header that carries the country code (from a GeoIP lookup in front).
+    pub country_header: HeaderName,
+    /// How long a proxied request may take.
+    pub proxy_timeout: Duration,
+    /// A path the inner service answers with the site's "not found" page (served with 404 for
+    /// role denials); `None` answers a plain 404.
+    pub not_found_path: Option<String>,
+    /// The scheme requests arrive with, when the URI does not say (behind a TLS terminator:
+    /// `https`).
+    pub scheme: &'static str,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            country_header: HeaderName::from_static("x-country"),
+            proxy_timeout: Duration::from_secs(30),
+            not_found_path: None,
+            scheme: "http",
+        }
+    }
+}
+
+struct Shared {
+    matcher: ArcSwap<Matcher>,
+    options: Options,
+    assets: Option<Arc<dyn AssetLookup>>,
+    client: ProxyClient,
+}
+
+/// Puts a matcher in front of a service. Clone it freely; all clones share one matcher, which
+/// [`ReloadHandle::swap`] replaces atomically.
+#[derive(Clone)]
+pub struct DetourLayer {
+    shared: Arc<Shared>,
+}
+
+impl DetourLayer {
+    /// A layer over `matcher`. Must be used inside a Tokio runtime (proxy rules use hyper).
+    pub fn new(matcher: Matcher, options: Options) -> DetourLayer {
+        DetourLayer::build(matcher, options, None)
+    }
+
+    /// A layer that asks `assets` whether a file exists before applying unforced rules.
+    pub fn with_assets(matcher: Matcher, options: Options, assets: impl AssetLookup) -> DetourLayer {
+        DetourLayer::build(matcher, options, Some(Arc::new(assets)))
+    }
+
+    fn build(matcher: Matcher, options: Options, assets: Option<Arc<dyn AssetLookup>>) -> DetourLayer {
+        let shared = Shared { matcher: ArcSwap::from_pointee(matcher), options, assets, client: proxy::client() };
+        DetourLayer { shared: Arc::new(shared) }
+    }
+
+    /// A handle that swaps in new rules while requests are in flight.
+    pub fn reload_handle(&self) -> ReloadHandle {
+        ReloadHandle { shared: Arc::clone(&self.shared) }
+    }
+}
+
+/// Replaces the layer's matcher. Requests already matching keep the old one (and its mapping)
+/// until they finish.
+#[derive(Clone)]
+pub struct ReloadHandle {
+    shared: Arc<Shared>,
+}
+
+impl ReloadHandle {
+    /// Swaps in a new matcher atomically.
+    pub fn swap(&self, matcher: Matcher) {
+        self.shared.matcher.store(Arc::new(matcher));
+    }
+
+    /// The matcher requests use now.
+    pub fn current(&self) -> Arc<Matcher> {
+        self.shared.matcher.load_full()
+    }
+}
+
+impl<S> Layer<S> for DetourLayer {
+    type Service = Detour<S>;
+
+    fn layer(&self, inner: S) -> Detour<S> {
+        Detour { inner, shared: Arc::clone(&self.shared) }
+    }
+}
+
+/// The service the layer builds.
+#[derive(Clone)]
+pub struct Detour<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+/// What the rules decided, owned so the scratch can be released before any await.
+enum Decided {
+    Pass,
+    Denied,
+    Rule { status: u16, target: String, force: bool, negative: bool, rule: u32, line: u32, extras: ProxyExtras },
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl<S, ReqB, ResB> Service<Request<ReqB>> for Detour<S>
+where
+    S: Service<Request<Body>, Response = Response<ResB>> + Clone + Send + 'static,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    ReqB: http_body::Body<Data = Bytes> + Send + 'static,
+    ReqB::Error: Into<BoxError>,
+    ResB: http_body::Body<Data = Bytes> + Send + 'static,
+    ResB::Error: Into<BoxError>,
+{
+    type Response = Response<Body>;
+    type Error = BoxError;
+    type Future = BoxFuture<Result<Response<Body>, BoxError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, req: Request<ReqB>) -> Self::Future {
+        // The service that was polled ready handles this request; a fresh clone takes its place.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        respond(&self.shared, inner, req.map(boxed))
+    }
+}
+
+fn header<'a>(req: &'a Request<Body>, name: &HeaderName) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn decide(shared: &Shared, req: &Request<Body>) -> Decided {
+    let uri = req.uri();
+    let host = header(req, &HOST).or(uri.host()).unwrap_or("");
+    let path = uri.path().as_bytes();
+    let mut request = detour_runtime::Request {
+        scheme: uri.scheme_str().unwrap_or(shared.options.scheme),
+        host,
+        path,
+        query: uri.query().unwrap_or("").as_bytes(),
+        country: header(req, &shared.options.country_header),
+        accept_language: header(req, &ACCEPT_LANGUAGE),
+        cookies: header(req, &COOKIE).map_or(Cookies::None, Cookies::Header),
+        asset_exists: false,
+    };
+    let matcher = shared.matcher.load();
+    let first = find(&matcher, &request);
+    // The file check only skips unforced rules, so it cannot change "no match" or a forced
+    // match that no earlier role denial flagged: most requests need no filesystem lookup.
+    let settled = match &first {
+        Decided::Pass => true,
+        Decided::Rule { force, negative, .. } => *force && !*negative,
+        Decided::Denied => false,
+    };
+    let Some(assets) = shared.assets.as_ref().filter(|_| !settled) else { return first };
+    let mut decoded = Vec::with_capacity(path.len());
+    detour_format::encoding::decode_into(path, false, &mut decoded);
+    if !assets.exists(&decoded) {
+        return first;
+    }
+    request.asset_exists = true;
+    find(&matcher, &request)
+}
+
+fn find(matcher: &Matcher, request: &detour_runtime::Request<'_>) -> Decided {
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        match matcher.find(request, &mut scratch) {
+            Outcome::NoMatch => Decided::Pass,
+            Outcome::Denied => Decided::Denied,
+            Outcome::Matched(d) => {
+                let signature = d.signed.and_then(|name| std::env::var(name).ok()).map(|secret| {
+                    proxy::signature(secret.as_bytes(), &format!("{}://{}", request.scheme, request.host))
+                });
+                let headers = d.headers().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                Decided::Rule {
+                    status: d.status,
+                    target: d.target.to_string(),
+                    force: d.force,
+                    negative: d.negative,
+                    rule: d.rule,
+                    line: d.line,
+                    extras: ProxyExtras { headers, signature },
+                }
+            }
+        }
+    })
+}
+
+fn with_status(mut r: Response<Body>, status: u16) -> Response<Body> {
+    if let Ok(s) = StatusCode::from_u16(status) {
+        *r.status_mut() = s;
+    }
+    r
+}
+
+/// `req` re-addressed to `target` (path and query; a fragment never goes to a server).
+fn readdress(mut req: Request<Body>, target: &str) -> Result<Request<Body>, BoxError> {
+    let target = target.split('#').next().unwrap_or(target);
+    let uri: Uri = target.parse()?;
+    *req.uri_mut() = uri;
+    Ok(req)
+}
+
+/// The inner service's answer, boxed where its type is concrete.
+fn call_inner<S, ResB>(inner: S, req: Request<Body>) -> BoxFuture<Result<Response<Body>, BoxError>>
+where
+    S: Service<Request<Body>, Response = Response<ResB>> + Send + 'static,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    ResB: http_body::Body<Data = Bytes> + Send + 'static,
+    ResB::Error: Into<BoxError>,
+{
+    let answer: BoxFuture<Result<Response<ResB>, S::Error>> = Box::pin(inner.oneshot(req));
+    Box::pin(async move { answer.await.map(|r| r.map(boxed)).map_err(Into::into) })
+}
+
+fn ready(result: Result<Response<Body>, BoxError>) -> BoxFuture<Result<Response<Body>, BoxError>> {
+    Box::pin(std::future::ready(result))
+}
+
+fn restatus(
+    answer: BoxFuture<Result<Response<Body>, BoxError>>,
+    status: u16,
+) -> BoxFuture<Result<Response<Body>, BoxError>> {
+    Box::pin(async move { answer.await.map(|r| with_status(r, status)) })
+}
+
+/// Decides (synchronously, with the thread's scratch), then answers.
+fn respond<S, ResB>(shared: &Arc<Shared>, inner: S, req: Request<Body>) -> BoxFuture<Result<Response<Body>, BoxError>>
+where
+    S: Service<Request<Body>, Response = Response<ResB>> + Send + 'static,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    ResB: http_body::Body<Data = Bytes> + Send + 'static,
+    ResB::Error: Into<BoxError>,
+{
+    let decided = decide(shared, &req);
+    let (method, path) = (req.method().clone(), req.uri().to_string());
+    match decided {
+        Decided::Pass => {
+            tracing::info!(%method, %path, "no rule: pass through");
+            call_inner(inner, req)
+        }
+        Decided::Denied => {
+            tracing::info!(%method, %path, "role denied: 404");
+            match &shared.options.not_found_path {
+                Some(page) => match readdress(req, page) {
+                    Ok(req) => restatus(call_inner(inner, req), 404),
+                    Err(e) => ready(Err(e)),
+                },
+                None => ready(Ok(with_status(Response::new(full("Not Found\n")), 404))),
+            }
+        }
+        Decided::Rule { status, target, force, rule, line, extras, .. } => {
+            tracing::info!(%method, %path, rule, line, status, force, %target, "rule applies");
+            if (300..400).contains(&status) {
+                let mut r = with_status(Response::new(empty()), status);
+                return match HeaderValue::from_str(&target) {
+                    Ok(location) => {
+                        r.headers_mut().insert(LOCATION, location);
+                        ready(Ok(r))
+                    }
+                    Err(e) => ready(Err(e.into())),
+                };
+            }
+            // 200 keeps what the target answered (a rewrite may still be a 404); any other
+            // status serves the target's content with the rule's status.
+            let answer = if target.starts_with("http://") || target.starts_with("https://") {
+                let shared = Arc::clone(shared);
+                Box::pin(async move {
+                    proxy::forward(&shared.client, req, &target, extras, shared.options.proxy_timeout).await
+                })
+            } else {
+                match readdress(req, &target) {
+                    Ok(req) => call_inner(inner, req),
+                    Err(e) => return ready(Err(e)),
+                }
+            };
+            if status == 200 {
+                answer
+            } else {
+                restatus(answer, status)
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! detour as an HTTP component: [`DetourLayer`] puts compiled redirect rules in front of any
+//! tower service (axum, hyper, tower-http's `ServeDir`), [`ReloadHandle`] swaps in new rules
+//! under load, and [`serve`] is the `detour serve` preview server.
+//!
+//! ```
+//! use detour_http::{DetourLayer, Options};
+//! use detour_runtime::{Blob, MatchOptions, Matcher};
+//! use tower::{Layer, ServiceExt};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let rules = detour_rules::parse_redirects(b"/old /new 301\n", "_redirects").rules;
+//! let blob = Blob::from_bytes(&detour_compiler::compile(&rules).unwrap()).unwrap();
+//! let layer = DetourLayer::new(Matcher::new(blob, MatchOptions::default()), Options::default());
+//!
+//! // Any inner service: here one that answers 200 to everything.
+//! let site = tower::service_fn(|_req: http::Request<detour_http::Body>| async {
+//!     Ok::<_, std::convert::Infallible>(http::Response::new(detour_http::full("page")))
+//! });
+//! let req = http::Request::get("/old?x=1").body(detour_http::empty()).unwrap();
+//! let resp = layer.layer(site).oneshot(req).await.unwrap();
+//! assert_eq!(resp.status(), 301);
+//! assert_eq!(resp.headers()["location"], "/new?x=1");
+//! # });
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod assets;
+mod body;
+mod layer;
+mod proxy;
+mod serve;
+
+pub use assets::{AssetLookup, StaticFiles};
+pub use body::{boxed, empty, full, Body, BoxError};
+pub use layer::{Detour, DetourLayer, Options, ReloadHandle};
+pub use serve::{serve, ServeOptions, Site};
