@@ -13,10 +13,15 @@
 //!   saves minimized findings in `fixtures/fuzz-regressions/`.
 //! - `load [--seconds S]`: drives `detour serve` on the demo site with 32 concurrent connections,
 //!   with and without the rules, and reports requests per second, p50/p99 and the overhead.
+//! - `bench [--large]`: `detour bench --json` on 1k to 1M rules, the criterion benches, a summary
+//!   in `target/bench/results.json` and the chart `docs/benchmarks.png` (see `BENCHMARKS.md`).
 //! - `golden`: compiles `fixtures/blobs/site` into `fixtures/blobs/v<FORMAT>.detour` and records
 //!   the reference engine's answers to `fixtures/blobs/requests.jsonl` beside it. Run it only when
 //!   the blob format version changes; older golden blobs stay, to prove they are rejected cleanly.
 
+mod bench;
+#[cfg(feature = "chart")]
+mod chart;
 mod fuzz;
 
 use detour_cli::workload as gen;
@@ -32,6 +37,9 @@ fn main() -> ExitCode {
         Some("differential") => differential(),
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("load") => load(&args[1..]),
+        Some("bench") => bench::command(&args[1..]),
+        #[cfg(feature = "chart")]
+        Some("chart") => chart::draw(&args[1], &args[2]),
         _ => {
             eprintln!(
                 "usage: cargo xtask ci | gen [--rules N --requests M --out DIR --seed S] | differential | golden"
@@ -48,7 +56,7 @@ fn main() -> ExitCode {
     }
 }
 
-pub(crate) fn root() -> std::path::PathBuf {
+pub fn root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 

@@ -8,12 +8,19 @@ use crate::{load, Failure};
 
 /// All diagnostics of a site, the loop-guard warnings included, in file and line order.
 pub fn diagnostics(files: &[PathBuf]) -> Result<(Vec<Diagnostic>, usize), Failure> {
+    let (site, diagnostics) = site(files)?;
+    Ok((diagnostics, site.rules.len()))
+}
+
+/// The site's valid rules, and all its diagnostics in file and line order.
+pub fn site(files: &[PathBuf]) -> Result<(detour_rules::Parsed, Vec<Diagnostic>), Failure> {
     let (mut site, texts) = load::read_rules(files)?;
-    site.diagnostics.extend(detour_reference::loop_guard::warnings(&site.rules));
+    let mut diagnostics = std::mem::take(&mut site.diagnostics);
+    diagnostics.extend(detour_reference::loop_guard::warnings(&site.rules));
     let sources = load::as_sources(&texts);
-    detour_rules::fill_source_lines(&mut site.diagnostics, &sources);
-    detour_rules::sort_diagnostics(&mut site.diagnostics, sources.iter().map(|s| s.2));
-    Ok((site.diagnostics, site.rules.len()))
+    detour_rules::fill_source_lines(&mut diagnostics, &sources);
+    detour_rules::sort_diagnostics(&mut diagnostics, sources.iter().map(|s| s.2));
+    Ok((site, diagnostics))
 }
 
 /// Prints every diagnostic; fails with exit code 1 on any error.

@@ -10,7 +10,7 @@ use crate::{check, Failure};
 /// Compiles rule files into a blob at `out`. On any rule error, prints every diagnostic and
 /// writes nothing, unless `allow_invalid` (then invalid rules are dropped, as Netlify does).
 pub fn compile(files: &[PathBuf], out: &Path, allow_invalid: bool) -> Result<(), Failure> {
-    let (diagnostics, _) = check::diagnostics(files)?;
+    let (site, diagnostics) = check::site(files)?;
     for d in &diagnostics {
         eprintln!("{d}");
     }
@@ -19,7 +19,6 @@ pub fn compile(files: &[PathBuf], out: &Path, allow_invalid: bool) -> Result<(),
         eprintln!("detour compile: {errors} error(s); no blob written (use --allow-invalid to drop invalid rules)");
         return Err(Failure::RuleErrors);
     }
-    let site = crate::load::load_rules(files)?;
     let blob = detour_compiler::compile(&site.rules).map_err(|e| Failure::Usage(e.to_string()))?;
     // Write beside the target and rename, so a server mapping the old blob never sees a
     // half-written file.

@@ -70,8 +70,8 @@ pub fn build_rule_set(rules: &[Rule]) -> Result<RuleSet, CompileError> {
     // Lowering is independent per rule; with thousands of rules it runs on every core.
     let lowered: Vec<Lowered> =
         if rules.len() >= 4096 { rules.par_iter().map(lower).collect() } else { rules.iter().map(lower).collect() };
-    let mut pool = Pool::default();
-    let mut set = RuleSet::default();
+    let mut pool = Pool::with_capacity(rules.len() * 48);
+    let mut set = RuleSet { rules: Vec::with_capacity(rules.len()), ..RuleSet::default() };
     let mut files: BTreeMap<String, u32> = BTreeMap::new();
     let mut tries = Tries::default();
     let hostless_root = tries.new_root();

@@ -1,28 +1,60 @@
 //! The string pool: every string of the blob, each distinct byte string stored once.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use detour_format::Str;
+use xxhash_rust::xxh3::xxh3_64;
 
 use crate::CompileError;
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+pub struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxh3_64(bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map from hashes, without hashing again.
+pub type HashIndex<V> = HashMap<u64, V, BuildHasherDefault<Prehashed>>;
 
 #[derive(Default)]
 pub struct Pool {
     bytes: Vec<u8>,
-    seen: HashMap<Vec<u8>, Str>,
+    /// Strings by the xxh3 of their bytes; collisions are resolved by comparing the bytes.
+    seen: HashIndex<Vec<Str>>,
 }
 
 impl Pool {
+    pub fn with_capacity(bytes: usize) -> Pool {
+        Pool { bytes: Vec::with_capacity(bytes), seen: HashIndex::default() }
+    }
+
+    fn get(&self, s: Str) -> &[u8] {
+        &self.bytes[s.start as usize..(s.start + s.len) as usize]
+    }
+
     /// Adds a string (or finds it) and returns where it is.
     pub fn add(&mut self, s: &[u8]) -> Result<Str, CompileError> {
-        if let Some(&found) = self.seen.get(s) {
-            return Ok(found);
+        let hash = xxh3_64(s);
+        if let Some(found) = self.seen.get(&hash).and_then(|c| c.iter().find(|&&c| self.get(c) == s)) {
+            return Ok(*found);
         }
         let start = u32::try_from(self.bytes.len()).map_err(|_| CompileError::TooLarge("string pool"))?;
         let len = u32::try_from(s.len()).map_err(|_| CompileError::TooLarge("string"))?;
+        start.checked_add(len).ok_or(CompileError::TooLarge("string pool"))?;
         self.bytes.extend_from_slice(s);
         let str = Str { start, len };
-        self.seen.insert(s.to_vec(), str);
+        self.seen.entry(hash).or_default().push(str);
         Ok(str)
     }
 

@@ -1,24 +1,27 @@
 //! Building the segment tries: one per `scheme://host`, one for host-less rules.
 
-use std::collections::BTreeMap;
-
 use detour_format::{edge_hash, slot_table, Edge, Node, Span, NONE};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use crate::pool::Pool;
+use crate::pool::{HashIndex, Pool};
 use crate::CompileError;
 
 #[derive(Default)]
 struct NodeBuilder {
-    children: BTreeMap<Vec<u8>, u32>,
     placeholder: Option<u32>,
     terminal: Vec<u32>,
     splat: Vec<u32>,
 }
 
-/// All tries of a site, sharing one node array.
+/// All tries of a site, sharing one node array. Edges live in one map (not one map per node),
+/// kept in creation order so the output is deterministic.
 #[derive(Default)]
 pub struct Tries {
     nodes: Vec<NodeBuilder>,
+    /// (parent, label, child), in creation order.
+    edges: Vec<(u32, Vec<u8>, u32)>,
+    /// Edges by the hash of (parent, label): indices into `edges`.
+    by_key: HashIndex<Vec<u32>>,
 }
 
 /// The built arrays.
@@ -37,21 +40,31 @@ impl Tries {
     }
 
     fn child(&mut self, node: u32, step: &Option<Vec<u8>>) -> u32 {
-        let existing = match step {
-            Some(label) => self.nodes[node as usize].children.get(label).copied(),
-            None => self.nodes[node as usize].placeholder,
-        };
-        if let Some(c) = existing {
-            return c;
-        }
-        let c = self.new_root();
         match step {
+            None => match self.nodes[node as usize].placeholder {
+                Some(c) => c,
+                None => {
+                    let c = self.new_root();
+                    self.nodes[node as usize].placeholder = Some(c);
+                    c
+                }
+            },
             Some(label) => {
-                self.nodes[node as usize].children.insert(label.clone(), c);
+                let key = xxh3_64_with_seed(label, u64::from(node));
+                if let Some(list) = self.by_key.get(&key) {
+                    for &e in list {
+                        let (parent, l, child) = &self.edges[e as usize];
+                        if *parent == node && l == label {
+                            return *child;
+                        }
+                    }
+                }
+                let c = self.new_root();
+                self.by_key.entry(key).or_default().push(self.edges.len() as u32);
+                self.edges.push((node, label.clone(), c));
+                c
             }
-            None => self.nodes[node as usize].placeholder = Some(c),
         }
-        c
     }
 
     /// Adds a rule under `root` at the path of `steps` (`None` is a placeholder).
@@ -72,12 +85,12 @@ impl Tries {
     pub fn build(self, pool: &mut Pool) -> Result<BuiltTries, CompileError> {
         let mut rule_ids = Vec::new();
         let mut nodes: Vec<Node> = Vec::with_capacity(self.nodes.len());
-        let mut push_ids = |ids: &[u32]| -> Span {
-            let span = Span { start: rule_ids.len() as u32, len: ids.len() as u32 };
-            rule_ids.extend_from_slice(ids);
-            span
-        };
         for b in &self.nodes {
+            let mut push_ids = |ids: &[u32]| -> Span {
+                let span = Span { start: rule_ids.len() as u32, len: ids.len() as u32 };
+                rule_ids.extend_from_slice(ids);
+                span
+            };
             let own = b.terminal.iter().chain(&b.splat);
             nodes.push(Node {
                 placeholder: b.placeholder.unwrap_or(NONE),
@@ -87,25 +100,23 @@ impl Tries {
                 max_rule: own.copied().max().unwrap_or(0),
             });
         }
-        // Children are created after their parents, so a reverse pass sees children first.
-        for id in (0..self.nodes.len()).rev() {
-            let b = &self.nodes[id];
-            for &c in b.children.values().chain(b.placeholder.iter()) {
-                let (cmin, cmax) = (nodes[c as usize].min_rule, nodes[c as usize].max_rule);
-                let n = &mut nodes[id];
-                n.min_rule = n.min_rule.min(cmin);
-                n.max_rule = n.max_rule.max(cmax);
-            }
+        // Children are created after their parents: a reverse pass sees every child first.
+        let mut children: Vec<(u32, u32)> = self.edges.iter().map(|&(p, _, c)| (p, c)).collect();
+        children.extend(self.nodes.iter().enumerate().filter_map(|(i, b)| b.placeholder.map(|c| (i as u32, c))));
+        children.sort_unstable_by_key(|&(p, c)| (std::cmp::Reverse(p), c));
+        for (parent, child) in children {
+            let (cmin, cmax) = (nodes[child as usize].min_rule, nodes[child as usize].max_rule);
+            let n = &mut nodes[parent as usize];
+            n.min_rule = n.min_rule.min(cmin);
+            n.max_rule = n.max_rule.max(cmax);
         }
-        let mut edges = Vec::new();
-        let mut hashes = Vec::new();
-        for (parent, b) in self.nodes.iter().enumerate() {
-            for (label, &child) in &b.children {
-                edges.push(Edge { parent: parent as u32, label: pool.add(label)?, child });
-                hashes.push(edge_hash(parent as u32, label));
-            }
+        u32::try_from(self.edges.len()).map_err(|_| CompileError::TooLarge("edges"))?;
+        let mut edges = Vec::with_capacity(self.edges.len());
+        let mut hashes = Vec::with_capacity(self.edges.len());
+        for (parent, label, child) in &self.edges {
+            edges.push(Edge { parent: *parent, label: pool.add(label)?, child: *child });
+            hashes.push(edge_hash(*parent, label));
         }
-        u32::try_from(edges.len()).map_err(|_| CompileError::TooLarge("edges"))?;
         let edge_slots = slot_table(hashes.into_iter());
         Ok(BuiltTries { nodes, edges, edge_slots, rule_ids })
     }

@@ -67,7 +67,16 @@ pub fn slot_table(hashes: impl ExactSizeIterator<Item = u64>) -> Vec<u32> {
 
 /// Serializes a rule set into a complete blob: header, then the archive.
 pub fn write_blob(set: &RuleSet) -> Result<Vec<u8>, rkyv::rancor::Error> {
-    let payload = rkyv::to_bytes::<rkyv::rancor::Error>(set)?;
+    // Sized from the tables up front, so serializing a large set does not regrow (and re-zero)
+    // its buffer many times.
+    let estimate = set.pool.len()
+        + 64 * (set.rules.len() + set.nodes.len() + set.edges.len() + set.segments.len() + set.parts.len())
+        + 4 * (set.edge_slots.len() + set.rule_ids.len() + set.host_slots.len())
+        + 4096;
+    let payload = rkyv::api::high::to_bytes_in::<_, rkyv::rancor::Error>(
+        set,
+        rkyv::util::AlignedVec::<16>::with_capacity(estimate),
+    )?;
     let rule_count = u32::try_from(set.rules.len()).unwrap_or(u32::MAX);
     let mut blob = Vec::with_capacity(HEADER_LEN + payload.len());
     blob.extend_from_slice(&Header::for_payload(&payload, rule_count).to_bytes());

@@ -57,5 +57,5 @@ pub fn fires(
         return false;
     }
     segments(bufs.path, bufs.segs);
-    match_pattern(set, pattern, bufs.path, bufs.segs, |_| {})
+    match_pattern(set, pattern, bufs.path, bufs.segs, false, |_| {})
 }

@@ -118,6 +118,7 @@ impl Matcher {
         let mut denied = false;
         let found = loop {
             let mut best = NONE;
+            let mut from_side = false;
             walk.lowest(set.hostless_root.to_native(), 0, min, &mut best);
             if let Some(root) = host_root {
                 walk.lowest(root, 0, min, &mut best);
@@ -130,8 +131,9 @@ impl Matcher {
                 let host_ok = entry.host.to_native() == NONE || Some(entry.host.to_native()) == host_index;
                 if rule >= min && host_ok {
                     let pattern = span(&set.segments, &set.rules[rule as usize].pattern);
-                    if match_pattern(set, pattern, path, segs, |_| {}) {
+                    if match_pattern(set, pattern, path, segs, false, |_| {}) {
                         best = rule;
+                        from_side = true;
                         break;
                     }
                 }
@@ -149,7 +151,9 @@ impl Matcher {
             }
             caps.clear();
             capbuf.clear();
-            let matched = match_pattern(set, span(&set.segments, &rule.pattern), path, segs, |v| {
+            // A trie rule's literals sit at fixed positions the trie already compared; a
+            // side-list rule's literals decide where its wildcards end, so they are compared.
+            let matched = match_pattern(set, span(&set.segments, &rule.pattern), path, segs, !from_side, |v| {
                 let start = capbuf.len() as u32;
                 capbuf.extend_from_slice(v);
                 caps.push((start, capbuf.len() as u32));

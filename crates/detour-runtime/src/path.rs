@@ -36,6 +36,8 @@ struct Subject<'a> {
     set: &'a ArchivedRuleSet,
     path: &'a [u8],
     segs: &'a [(u32, u32)],
+    /// The trie already compared every literal segment on the way to this rule.
+    literals_checked: bool,
 }
 
 impl Subject<'_> {
@@ -49,7 +51,7 @@ impl Subject<'_> {
             && block.iter().enumerate().all(|(i, el)| {
                 let seg = self.seg(at + i);
                 if el.kind == segment_kind::LITERAL {
-                    seg == self.set.str(&el.text)
+                    self.literals_checked || seg == self.set.str(&el.text)
                 } else {
                     !seg.is_empty()
                 }
@@ -86,15 +88,17 @@ impl Subject<'_> {
 }
 
 /// Matches a decoded path (and its segments) against a pattern. On a match, calls `capture` with
-/// each capture's bytes in pattern order and returns true.
+/// each capture's bytes in pattern order and returns true. `literals_checked` skips comparing
+/// literal segments, for a rule the trie reached along exactly these segments.
 pub fn match_pattern(
     set: &ArchivedRuleSet,
     pattern: &[ArchivedPatternSegment],
     path: &[u8],
     segs: &[(u32, u32)],
+    literals_checked: bool,
     mut capture: impl FnMut(&[u8]),
 ) -> bool {
-    let sub = Subject { set, path, segs };
+    let sub = Subject { set, path, segs, literals_checked };
     let n = segs.len();
     let mut wild = [0usize; MAX_WILDCARDS];
     let mut m = 0;
