@@ -48,7 +48,7 @@ pub fn inspect(path: &Path) -> Result<(), Failure> {
     println!("string pool:     {} bytes", set.pool.len());
     println!("trie nodes:      {} ({} edges, {} host tries)", set.nodes.len(), set.edges.len(), set.hosts.len());
     println!("side-list rules: {}", set.side.len());
-    let files: Vec<String> = set.files.iter().map(|f| String::from_utf8_lossy(set.str(f)).into_owned()).collect();
+    let files: Vec<String> = set.files.iter().map(|f| String::from_utf8_lossy(set.str(&f.name)).into_owned()).collect();
     println!("source files:    {}", files.join(", "));
     Ok(())
 }

@@ -28,8 +28,8 @@ mod trie;
 use std::collections::BTreeMap;
 
 use detour_format::{
-    host_hash, slot_table, CaptureName, Extra, Guard, HeaderPair, Host, PatternSegment, QueryConstraint,
-    Rule as RuleRecord, RuleSet, SideRule, Span, Str, ToPart, NONE,
+    host_hash, rule_flags, slot_table, Extra, FileRange, HeaderPair, Host, PatternSegment, QueryConstraint,
+    Rule as RuleRecord, RuleSet, SideRule, Span, ToPart, NONE,
 };
 use detour_rules::Rule;
 use rayon::prelude::*;
@@ -72,7 +72,7 @@ pub fn build_rule_set(rules: &[Rule]) -> Result<RuleSet, CompileError> {
         if rules.len() >= 4096 { rules.par_iter().map(lower).collect() } else { rules.iter().map(lower).collect() };
     let mut pool = Pool::with_capacity(rules.len() * 48);
     let mut set = RuleSet { rules: Vec::with_capacity(rules.len()), ..RuleSet::default() };
-    let mut files: BTreeMap<String, u32> = BTreeMap::new();
+    let mut current_file: Option<&str> = None;
     let mut tries = Tries::default();
     let hostless_root = tries.new_root();
     let mut hosts: BTreeMap<(u8, String), u32> = BTreeMap::new();
@@ -80,65 +80,48 @@ pub fn build_rule_set(rules: &[Rule]) -> Result<RuleSet, CompileError> {
 
     for (i, l) in lowered.iter().enumerate() {
         let rule_index = index(i, "rules")?;
-        let file = match files.get(&l.file) {
-            Some(&f) => f,
-            None => {
-                let f = index(set.files.len(), "files")?;
-                set.files.push(pool.add(l.file.as_bytes())?);
-                files.insert(l.file.clone(), f);
-                f
-            }
-        };
-        let mut parts = Vec::with_capacity(l.parts.len());
-        for p in &l.parts {
-            let (text, capture) = match p {
-                Part::Text(t) => (pool.add(t.as_bytes())?, 0),
-                Part::Capture(c) => (Str::default(), *c),
-            };
-            parts.push(ToPart { kind: part_kind_of(p), text, capture });
+        // A site's rules come file by file: a new range starts where the file name changes.
+        if current_file != Some(l.file.as_str()) {
+            current_file = Some(l.file.as_str());
+            set.files.push(FileRange { name: pool.add(l.file.as_bytes())?, first_rule: rule_index });
         }
-        let mut segments = Vec::with_capacity(l.segments.len());
+        let pattern = index(set.segments.len(), "pattern segments")?;
         for (kind, text) in &l.segments {
-            segments.push(PatternSegment { kind: *kind, text: pool.add(text)? });
+            let text = pool.add(text)?;
+            let len = u16::try_from(text.len).map_err(|_| CompileError::TooLarge("pattern segment"))?;
+            set.segments.push(PatternSegment { start: text.start, len, kind: *kind, reserved: 0 });
         }
-        let mut captures = Vec::with_capacity(l.captures.len());
-        for (name, from_query) in &l.captures {
-            captures.push(CaptureName { name: pool.add(name.as_bytes())?, from_query: u8::from(*from_query) });
-        }
-        let mut queries = Vec::with_capacity(l.query.len());
-        for (key, value, capture) in &l.query {
-            queries.push(QueryConstraint {
-                key: pool.add(key.as_bytes())?,
-                value: pool.add(value)?,
-                capture: u8::from(*capture),
-            });
+        let parts = index(set.parts.len(), "to parts")?;
+        for p in &l.parts {
+            let part = match *p {
+                Part::Text(a, b) => ToPart { start: a as u16, len: (b - a) as u16, kind: part_kind_of(p), capture: 0 },
+                Part::Capture(c) => ToPart { start: 0, len: 0, kind: part_kind_of(p), capture: c as u8 },
+            };
+            set.parts.push(part);
         }
         let extra = if l.has_extra() { add_extra(&mut set, &mut pool, l)? } else { NONE };
-        let guard = match &l.guard {
-            Some((prefix, origin, absolute)) => {
-                set.guards.push(Guard {
-                    prefix: pool.add(prefix.as_bytes())?,
-                    origin: pool.add(origin.as_bytes())?,
-                    absolute: u8::from(*absolute),
-                });
-                index(set.guards.len() - 1, "guards")?
+        let (guard_origin, guard_prefix, guard_flags) = match l.guard {
+            Some((origin, prefix, absolute)) => {
+                (origin, prefix, rule_flags::GUARD | if absolute { rule_flags::GUARD_ABSOLUTE } else { 0 })
             }
-            None => NONE,
+            None => (0, 0, 0),
         };
-        let record = RuleRecord {
+        let to = pool.add(l.to.as_bytes())?;
+        set.rules.push(RuleRecord {
+            to_start: to.start,
             line: l.line,
-            file,
-            status: l.status,
-            flags: l.flags,
-            to: pool.add(l.to.as_bytes())?,
-            parts: span_of(&mut set.parts, parts, "to parts")?,
-            pattern: span_of(&mut set.segments, segments, "pattern segments")?,
-            captures: span_of(&mut set.captures, captures, "captures")?,
-            query: span_of(&mut set.queries, queries, "query constraints")?,
+            pattern,
+            parts,
             extra,
-            guard,
-        };
-        set.rules.push(record);
+            to_len: u16::try_from(to.len).map_err(|_| CompileError::TooLarge("to"))?,
+            status: l.status,
+            guard_origin,
+            guard_prefix,
+            pattern_len: u8::try_from(l.segments.len()).map_err(|_| CompileError::TooLarge("pattern"))?,
+            parts_len: l.parts.len() as u8,
+            flags: l.flags | guard_flags,
+            reserved: 0,
+        });
 
         match &l.placement {
             Placement::Trie { steps, splat } => {
@@ -194,6 +177,15 @@ pub fn build_rule_set(rules: &[Rule]) -> Result<RuleSet, CompileError> {
 }
 
 fn add_extra(set: &mut RuleSet, pool: &mut Pool, l: &Lowered) -> Result<u32, CompileError> {
+    let mut queries = Vec::with_capacity(l.query.len());
+    for (key, value, capture) in &l.query {
+        queries.push(QueryConstraint {
+            key: pool.add(key.as_bytes())?,
+            value: pool.add(value)?,
+            capture: u8::from(*capture),
+        });
+    }
+    let query = span_of(&mut set.queries, queries, "query constraints")?;
     let mut lists = [Span::default(); 4];
     for (slot, values) in lists.iter_mut().zip(&l.conditions) {
         let strs = values.iter().map(|v| pool.add(v.as_bytes())).collect::<Result<Vec<_>, _>>()?;
@@ -204,6 +196,7 @@ fn add_extra(set: &mut RuleSet, pool: &mut Pool, l: &Lowered) -> Result<u32, Com
         headers.push(HeaderPair { name: pool.add(name.as_bytes())?, value: pool.add(value.as_bytes())? });
     }
     let extra = Extra {
+        query,
         country: lists[0],
         language: lists[1],
         role: lists[2],

@@ -12,9 +12,10 @@ pub enum Placement {
     Side,
 }
 
-/// A `to` part: text, or the index of a capture.
+/// A `to` part: a range of `to`, or the number of a capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
-    Text(String),
+    Text(usize, usize),
     Capture(u32),
 }
 
@@ -23,16 +24,16 @@ pub struct Lowered {
     pub line: u32,
     pub file: String,
     pub status: u16,
-    pub flags: u16,
+    pub flags: u8,
     pub to: String,
     pub parts: Vec<Part>,
     pub segments: Vec<(u8, Vec<u8>)>,
-    pub captures: Vec<(String, bool)>,
     pub query: Vec<(String, Vec<u8>, bool)>,
     pub conditions: [Vec<String>; 4],
     pub headers: Vec<(String, String)>,
     pub signed: Option<String>,
-    pub guard: Option<(String, String, bool)>,
+    /// The loop guard as lengths within `to`: (origin length, prefix length, absolute).
+    pub guard: Option<(u16, u16, bool)>,
     pub host: Option<(u8, String)>,
     pub placement: Placement,
 }
@@ -40,7 +41,10 @@ pub struct Lowered {
 impl Lowered {
     /// True when the rule needs an [`detour_format::Extra`] record.
     pub fn has_extra(&self) -> bool {
-        self.conditions.iter().any(|c| !c.is_empty()) || !self.headers.is_empty() || self.signed.is_some()
+        !self.query.is_empty()
+            || self.conditions.iter().any(|c| !c.is_empty())
+            || !self.headers.is_empty()
+            || self.signed.is_some()
     }
 }
 
@@ -69,7 +73,10 @@ pub fn lower(rule: &Rule) -> Lowered {
         })
         .collect();
     let names: Vec<&str> = captures.iter().map(|(n, _)| n.as_str()).collect();
-    let (parts, simple) = split_to(&rule.to, &names);
+    // Rules without captures copy `to` as it is; a `to` too long to split falls back to the
+    // runtime's textual substitution.
+    let (parts, simple) = if names.is_empty() { (Vec::new(), true) } else { split_to(&rule.to, &names) };
+    let (parts, simple) = if parts.len() > usize::from(u8::MAX) { (Vec::new(), false) } else { (parts, simple) };
     let mut flags = 0;
     if rule.force {
         flags |= rule_flags::FORCE;
@@ -80,11 +87,13 @@ pub fn lower(rule: &Rule) -> Lowered {
     if simple {
         flags |= rule_flags::TO_SIMPLE;
     }
+    // P is always a slice of `to`: its start (after an absolute origin) and its length.
+    let len16 = |s: &str| u16::try_from(s.len()).unwrap_or(u16::MAX);
     let guard = if rule.is_guarded() {
         match loop_prefix(&rule.to) {
             LoopPrefix::None => None,
-            LoopPrefix::Relative(p) => Some((p.to_string(), String::new(), false)),
-            LoopPrefix::Absolute { origin, prefix } => Some((prefix.to_string(), origin.to_string(), true)),
+            LoopPrefix::Relative(p) => Some((0, len16(p), false)),
+            LoopPrefix::Absolute { origin, prefix } => Some((len16(origin), len16(prefix), true)),
         }
     } else {
         None
@@ -99,7 +108,6 @@ pub fn lower(rule: &Rule) -> Lowered {
         parts,
         placement: placement(&rule.path.segments),
         segments,
-        captures,
         query,
         conditions: [c.country.clone(), c.language.clone(), c.role.clone(), c.cookie.clone()],
         headers: rule.headers.clone(),
@@ -130,38 +138,35 @@ fn placement(segments: &[Segment]) -> Placement {
     Placement::Trie { steps, splat }
 }
 
-/// Splits `to` into text and capture slots by running the textual substitution (SPEC §4) on
-/// opaque values. The split is exact whenever no capture value contains `:`, unless a `:name`
-/// could start in the text and run on into a value; then `simple` is false and the runtime
-/// substitutes textually.
+/// Splits `to` into text ranges and capture slots by running the textual substitution (SPEC §4)
+/// on opaque values. The split is exact whenever no capture value contains `:`, unless a
+/// `:name` could start in the text and run on into a value; then `simple` is false and the
+/// runtime substitutes textually.
 pub fn split_to(to: &str, names: &[&str]) -> (Vec<Part>, bool) {
-    let mut pieces = vec![Part::Text(to.to_string())];
+    let bytes = to.as_bytes();
+    let mut pieces = vec![Part::Text(0, to.len())];
     let mut simple = true;
     for (index, name) in names.iter().enumerate() {
-        let needle = format!(":{name}");
+        let needle: Vec<u8> = std::iter::once(b':').chain(name.bytes()).collect();
         let mut out = Vec::with_capacity(pieces.len() + 2);
         for (k, piece) in pieces.iter().enumerate() {
-            let text = match piece {
-                Part::Capture(c) => {
-                    out.push(Part::Capture(*c));
-                    continue;
-                }
-                Part::Text(t) => t.as_str(),
+            let Part::Text(mut start, end) = *piece else {
+                out.push(*piece);
+                continue;
             };
-            let mut rest = text;
-            while let Some(at) = rest.find(&needle) {
+            while let Some(at) = bytes[start..end].windows(needle.len()).position(|w| w == needle.as_slice()) {
                 if at > 0 {
-                    out.push(Part::Text(rest[..at].to_string()));
+                    out.push(Part::Text(start, start + at));
                 }
                 out.push(Part::Capture(index as u32));
-                rest = &rest[at + needle.len()..];
+                start += at + needle.len();
             }
+            let rest = &bytes[start..end];
             let runs_on = matches!(pieces.get(k + 1), Some(Part::Capture(_)))
-                && (0..rest.len())
-                    .any(|j| rest.as_bytes()[j] == b':' && needle.as_bytes().starts_with(&rest.as_bytes()[j..]));
+                && (0..rest.len()).any(|j| rest[j] == b':' && needle.starts_with(&rest[j..]));
             simple &= !runs_on;
-            if !rest.is_empty() {
-                out.push(Part::Text(rest.to_string()));
+            if start < end {
+                out.push(Part::Text(start, end));
             }
         }
         pieces = out;
@@ -172,7 +177,7 @@ pub fn split_to(to: &str, names: &[&str]) -> (Vec<Part>, bool) {
 /// The kind byte of a part.
 pub fn part_kind_of(part: &Part) -> u8 {
     match part {
-        Part::Text(_) => part_kind::TEXT,
+        Part::Text(..) => part_kind::TEXT,
         Part::Capture(_) => part_kind::CAPTURE,
     }
 }
@@ -186,7 +191,7 @@ mod tests {
         let s = parts
             .iter()
             .map(|p| match p {
-                Part::Text(t) => t.clone(),
+                Part::Text(a, b) => to[*a..*b].to_string(),
                 Part::Capture(c) => format!("<{c}>"),
             })
             .collect();

@@ -29,7 +29,7 @@ mod validate;
 
 pub use header::{Header, HeaderError, FORMAT_VERSION, HEADER_LEN, MAGIC, PAYLOAD_ALIGN, RKYV_FORMAT};
 pub use schema::*;
-pub use validate::{span, InvalidIndex, MAX_WILDCARDS};
+pub use validate::{span, InvalidIndex, MAX_WILDCARDS, SPLAT};
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 

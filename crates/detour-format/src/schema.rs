@@ -39,13 +39,17 @@ pub mod segment_kind {
     pub const PREFIX: u8 = 3;
 }
 
-/// One element of a `from` path pattern.
+/// One element of a `from` path pattern (8 bytes).
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PatternSegment {
+    /// Literal bytes, placeholder name or prefix: offset in the pool.
+    pub start: u32,
+    /// Their length.
+    pub len: u16,
     /// A [`segment_kind`].
     pub kind: u8,
-    /// Literal bytes, placeholder name or prefix.
-    pub text: Str,
+    /// Zero.
+    pub reserved: u8,
 }
 
 /// Kinds of [`ToPart`].
@@ -56,24 +60,19 @@ pub mod part_kind {
     pub const CAPTURE: u8 = 1;
 }
 
-/// `to` pre-split at compile time into literal text and capture slots.
+/// `to` pre-split at compile time into literal text and capture slots (6 bytes). Only rules
+/// with captures have parts; the captures are numbered in substitution order: the path's
+/// placeholders and wildcards by position, then the query captures as written.
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ToPart {
+    /// For [`part_kind::TEXT`]: offset of the text within the rule's `to`.
+    pub start: u16,
+    /// Its length.
+    pub len: u16,
     /// A [`part_kind`].
     pub kind: u8,
-    /// The text, for [`part_kind::TEXT`].
-    pub text: Str,
-    /// The capture's index within the rule's captures, for [`part_kind::CAPTURE`].
-    pub capture: u32,
-}
-
-/// A capture, in the order substitution applies them (path by position, then query).
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CaptureName {
-    /// The name (`splat` for wildcards).
-    pub name: Str,
-    /// 1 for a query capture (its value is re-encoded), 0 for a path capture.
-    pub from_query: u8,
+    /// The capture's number, for [`part_kind::CAPTURE`].
+    pub capture: u8,
 }
 
 /// A query constraint `key=value` or `key=:name`.
@@ -96,9 +95,11 @@ pub struct HeaderPair {
     pub value: Str,
 }
 
-/// What most rules do not have: conditions, proxy headers, a signing secret name.
+/// What most rules do not have: query constraints, conditions, proxy headers, a signing secret.
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Extra {
+    /// Query constraints, in [`RuleSet::queries`].
+    pub query: Span,
     /// Country codes, in [`RuleSet::values`].
     pub country: Span,
     /// Language tags, in [`RuleSet::values`].
@@ -115,52 +116,58 @@ pub struct Extra {
     pub has_signed: u8,
 }
 
-/// The loop guard of a rule (SPEC §3.10), for rules it applies to.
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Guard {
-    /// The loop prefix P.
-    pub prefix: Str,
-    /// For an absolute `to`: its `scheme://host`, which must equal the request's.
-    pub origin: Str,
-    /// 1 for an absolute `to`.
-    pub absolute: u8,
-}
-
 /// Flags of a [`Rule`].
 pub mod rule_flags {
     /// `!` / `force = true`.
-    pub const FORCE: u16 = 1;
+    pub const FORCE: u8 = 1;
     /// `to` has a `?` of its own: the request query is not appended.
-    pub const TO_HAS_QUERY: u16 = 2;
+    pub const TO_HAS_QUERY: u8 = 2;
     /// The pre-split parts are exact whenever no path capture value contains `:`.
-    pub const TO_SIMPLE: u16 = 4;
+    pub const TO_SIMPLE: u8 = 4;
+    /// The loop guard (SPEC §3.10) applies.
+    pub const GUARD: u8 = 8;
+    /// The guard's `to` is absolute: its `scheme://host` must equal the request's.
+    pub const GUARD_ABSOLUTE: u8 = 16;
 }
 
-/// One compiled rule.
+/// One compiled rule (32 bytes).
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
+    /// `to` as written: offset in the pool.
+    pub to_start: u32,
     /// 1-based source line.
     pub line: u32,
-    /// Index into [`RuleSet::files`].
-    pub file: u32,
-    /// HTTP status.
-    pub status: u16,
-    /// [`rule_flags`].
-    pub flags: u16,
-    /// `to` as written.
-    pub to: Str,
-    /// `to` pre-split, in [`RuleSet::parts`].
-    pub parts: Span,
-    /// The path pattern, in [`RuleSet::segments`].
-    pub pattern: Span,
-    /// Captures in substitution order, in [`RuleSet::captures`].
-    pub captures: Span,
-    /// Query constraints, in [`RuleSet::queries`].
-    pub query: Span,
+    /// First pattern segment in [`RuleSet::segments`].
+    pub pattern: u32,
+    /// First `to` part in [`RuleSet::parts`] (when `parts_len > 0`).
+    pub parts: u32,
     /// Index into [`RuleSet::extras`], or [`NONE`].
     pub extra: u32,
-    /// Index into [`RuleSet::guards`], or [`NONE`].
-    pub guard: u32,
+    /// Length of `to`.
+    pub to_len: u16,
+    /// HTTP status.
+    pub status: u16,
+    /// Loop guard: `to[..guard_origin]` is the `scheme://host` of an absolute guard (else 0).
+    pub guard_origin: u16,
+    /// Loop guard: the prefix P is `to[guard_origin..guard_origin + guard_prefix]`.
+    pub guard_prefix: u16,
+    /// Number of pattern segments.
+    pub pattern_len: u8,
+    /// Number of `to` parts; 0 when the rule has no captures (`to` is copied as is).
+    pub parts_len: u8,
+    /// [`rule_flags`].
+    pub flags: u8,
+    /// Zero.
+    pub reserved: u8,
+}
+
+/// The rules that came from one file: from `first_rule` up to the next entry's.
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileRange {
+    /// The file's base name.
+    pub name: Str,
+    /// Its first rule.
+    pub first_rule: u32,
 }
 
 /// A node of a segment trie.
@@ -214,16 +221,14 @@ pub struct SideRule {
 pub struct RuleSet {
     /// Every string.
     pub pool: Vec<u8>,
-    /// Source file names.
-    pub files: Vec<Str>,
+    /// Source files, ascending by first rule.
+    pub files: Vec<FileRange>,
     /// The rules, in priority order.
     pub rules: Vec<Rule>,
     /// Pattern segments of every rule.
     pub segments: Vec<PatternSegment>,
     /// `to` parts of every rule.
     pub parts: Vec<ToPart>,
-    /// Capture names of every rule.
-    pub captures: Vec<CaptureName>,
     /// Query constraints of every rule.
     pub queries: Vec<QueryConstraint>,
     /// Extras of the rules that have any.
@@ -232,8 +237,6 @@ pub struct RuleSet {
     pub values: Vec<Str>,
     /// Proxy headers.
     pub headers: Vec<HeaderPair>,
-    /// Loop guards.
-    pub guards: Vec<Guard>,
     /// Trie nodes of every host.
     pub nodes: Vec<Node>,
     /// Trie edges.

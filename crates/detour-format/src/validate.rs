@@ -1,5 +1,6 @@
 //! Checks of an archived [`RuleSet`] beyond rkyv's structural validation: every index and range
-//! points inside its array, so the runtime can never read out of bounds.
+//! points inside its array, so the runtime can never read out of bounds. Also the accessors the
+//! runtime reads through.
 
 use crate::schema::*;
 
@@ -10,6 +11,9 @@ pub struct InvalidIndex(pub &'static str);
 
 /// The most wildcards a pattern may have (the runtime keeps their positions on the stack).
 pub const MAX_WILDCARDS: usize = 16;
+
+/// The name of every wildcard capture.
+pub const SPLAT: &[u8] = b"splat";
 
 fn check(ok: bool, what: &'static str) -> Result<(), InvalidIndex> {
     if ok {
@@ -23,9 +27,85 @@ fn in_range(start: u32, len: u32, bound: usize) -> bool {
     (start as usize).checked_add(len as usize).is_some_and(|end| end <= bound)
 }
 
+/// The records of a span (empty if out of range, which validation rules out).
+pub fn span<'a, T>(items: &'a [T], s: &ArchivedSpan) -> &'a [T] {
+    slice(items, s.start.to_native(), s.len.to_native())
+}
+
+fn slice<T>(items: &[T], start: u32, len: u32) -> &[T] {
+    let start = start as usize;
+    items.get(start..start.saturating_add(len as usize)).unwrap_or_default()
+}
+
 impl ArchivedRuleSet {
     fn str_ok(&self, s: &ArchivedStr) -> bool {
         in_range(s.start.to_native(), s.len.to_native(), self.pool.len())
+    }
+
+    /// The bytes of a pool string (empty if out of range, which validation rules out).
+    pub fn str(&self, s: &ArchivedStr) -> &[u8] {
+        slice(&self.pool, s.start.to_native(), s.len.to_native())
+    }
+
+    /// A rule's `to` as written.
+    pub fn to(&self, r: &ArchivedRule) -> &[u8] {
+        slice(&self.pool, r.to_start.to_native(), u32::from(r.to_len.to_native()))
+    }
+
+    /// A rule's pattern segments.
+    pub fn pattern(&self, r: &ArchivedRule) -> &[ArchivedPatternSegment] {
+        slice(&self.segments, r.pattern.to_native(), u32::from(r.pattern_len))
+    }
+
+    /// A rule's `to` parts (empty when it has no captures).
+    pub fn parts(&self, r: &ArchivedRule) -> &[ArchivedToPart] {
+        slice(&self.parts, r.parts.to_native(), u32::from(r.parts_len))
+    }
+
+    /// The text of a pattern segment.
+    pub fn segment_text(&self, s: &ArchivedPatternSegment) -> &[u8] {
+        slice(&self.pool, s.start.to_native(), u32::from(s.len.to_native()))
+    }
+
+    /// The text of a `to` part, within the rule's `to`.
+    pub fn part_text<'a>(&'a self, r: &ArchivedRule, p: &ArchivedToPart) -> &'a [u8] {
+        slice(self.to(r), u32::from(p.start.to_native()), u32::from(p.len.to_native()))
+    }
+
+    /// A rule's extra record.
+    pub fn extra(&self, r: &ArchivedRule) -> Option<&ArchivedExtra> {
+        self.extras.get(r.extra.to_native() as usize)
+    }
+
+    /// A rule's query constraints.
+    pub fn queries(&self, r: &ArchivedRule) -> &[ArchivedQueryConstraint] {
+        self.extra(r).map_or(&[], |e| span(&self.queries, &e.query))
+    }
+
+    /// The name of capture `i` of a rule: the path's placeholders and wildcards by position,
+    /// then the query captures; and whether it is a query capture.
+    pub fn capture_name(&self, r: &ArchivedRule, i: usize) -> Option<(&[u8], bool)> {
+        let mut path = self.pattern(r).iter().filter(|s| s.kind != segment_kind::LITERAL);
+        let path_count = path.clone().count();
+        if i < path_count {
+            let s = path.nth(i)?;
+            let name = if s.kind == segment_kind::PLACEHOLDER { self.segment_text(s) } else { SPLAT };
+            return Some((name, false));
+        }
+        let q = self.queries(r).iter().filter(|q| q.capture == 1).nth(i - path_count)?;
+        Some((self.str(&q.value), true))
+    }
+
+    /// How many captures a rule makes.
+    pub fn capture_count(&self, r: &ArchivedRule) -> usize {
+        self.pattern(r).iter().filter(|s| s.kind != segment_kind::LITERAL).count()
+            + self.queries(r).iter().filter(|q| q.capture == 1).count()
+    }
+
+    /// The source file of rule `index`.
+    pub fn file_of(&self, index: usize) -> &[u8] {
+        let at = self.files.partition_point(|f| f.first_rule.to_native() as usize <= index);
+        at.checked_sub(1).and_then(|i| self.files.get(i)).map_or(&[], |f| self.str(&f.name))
     }
 
     /// Checks every reference of the rule set.
@@ -33,56 +113,51 @@ impl ArchivedRuleSet {
         let span_ok = |s: &ArchivedSpan, bound: usize| in_range(s.start.to_native(), s.len.to_native(), bound);
         let index_ok = |i: u32, bound: usize| (i as usize) < bound;
         let opt_ok = |i: u32, bound: usize| i == NONE || (i as usize) < bound;
+        let mut previous = 0;
         for f in self.files.iter() {
-            check(self.str_ok(f), "file name")?;
-        }
-        for r in self.rules.iter() {
-            check(index_ok(r.file.to_native(), self.files.len()), "rule file")?;
-            check(self.str_ok(&r.to), "rule to")?;
-            check(span_ok(&r.parts, self.parts.len()), "rule parts")?;
-            check(span_ok(&r.pattern, self.segments.len()), "rule pattern")?;
-            check(span_ok(&r.captures, self.captures.len()), "rule captures")?;
-            check(span_ok(&r.query, self.queries.len()), "rule query")?;
-            check(opt_ok(r.extra.to_native(), self.extras.len()), "rule extra")?;
-            check(opt_ok(r.guard.to_native(), self.guards.len()), "rule guard")?;
-            let (ps, pl) = (r.parts.start.to_native() as usize, r.parts.len.to_native() as usize);
-            let captures = r.captures.len.to_native();
-            for p in &self.parts[ps..ps + pl] {
-                check(p.kind != part_kind::CAPTURE || p.capture.to_native() < captures, "part capture")?;
-            }
-            let (ss, sl) = (r.pattern.start.to_native() as usize, r.pattern.len.to_native() as usize);
-            let wildcards = self.segments[ss..ss + sl]
-                .iter()
-                .filter(|s| s.kind == segment_kind::SPLAT || s.kind == segment_kind::PREFIX)
-                .count();
-            check(wildcards <= MAX_WILDCARDS, "pattern wildcards")?;
-        }
-        for s in self.segments.iter() {
-            check(s.kind <= segment_kind::PREFIX && self.str_ok(&s.text), "pattern segment")?;
-        }
-        for p in self.parts.iter() {
-            check(p.kind <= part_kind::CAPTURE && self.str_ok(&p.text), "to part")?;
-        }
-        for c in self.captures.iter() {
-            check(self.str_ok(&c.name), "capture name")?;
-        }
-        for q in self.queries.iter() {
-            check(self.str_ok(&q.key) && self.str_ok(&q.value), "query constraint")?;
+            check(self.str_ok(&f.name) && f.first_rule.to_native() >= previous, "file ranges")?;
+            previous = f.first_rule.to_native();
         }
         for e in self.extras.iter() {
+            check(span_ok(&e.query, self.queries.len()), "query constraints")?;
             for s in [&e.country, &e.language, &e.role, &e.cookie] {
                 check(span_ok(s, self.values.len()), "condition values")?;
             }
             check(span_ok(&e.headers, self.headers.len()) && self.str_ok(&e.signed), "extra")?;
+        }
+        for s in self.segments.iter() {
+            let len = u32::from(s.len.to_native());
+            check(s.kind <= segment_kind::PREFIX && in_range(s.start.to_native(), len, self.pool.len()), "segment")?;
+        }
+        for r in self.rules.iter() {
+            check(in_range(r.to_start.to_native(), u32::from(r.to_len.to_native()), self.pool.len()), "rule to")?;
+            check(in_range(r.pattern.to_native(), u32::from(r.pattern_len), self.segments.len()), "rule pattern")?;
+            check(in_range(r.parts.to_native(), u32::from(r.parts_len), self.parts.len()), "rule parts")?;
+            check(opt_ok(r.extra.to_native(), self.extras.len()), "rule extra")?;
+            let to_len = r.to_len.to_native();
+            let guard_end = u32::from(r.guard_origin.to_native()) + u32::from(r.guard_prefix.to_native());
+            check(guard_end <= u32::from(to_len), "rule guard")?;
+            let wildcards = self
+                .pattern(r)
+                .iter()
+                .filter(|s| s.kind == segment_kind::SPLAT || s.kind == segment_kind::PREFIX)
+                .count();
+            check(wildcards <= MAX_WILDCARDS, "pattern wildcards")?;
+            let captures = self.capture_count(r);
+            for p in self.parts(r) {
+                let text_ok = u32::from(p.start.to_native()) + u32::from(p.len.to_native()) <= u32::from(to_len);
+                check(p.kind <= part_kind::CAPTURE && text_ok, "to part")?;
+                check(p.kind != part_kind::CAPTURE || usize::from(p.capture) < captures, "part capture")?;
+            }
+        }
+        for q in self.queries.iter() {
+            check(self.str_ok(&q.key) && self.str_ok(&q.value), "query constraint")?;
         }
         for v in self.values.iter() {
             check(self.str_ok(v), "condition value")?;
         }
         for h in self.headers.iter() {
             check(self.str_ok(&h.name) && self.str_ok(&h.value), "header")?;
-        }
-        for g in self.guards.iter() {
-            check(self.str_ok(&g.prefix) && self.str_ok(&g.origin), "guard")?;
         }
         let nodes = self.nodes.len();
         for n in self.nodes.iter() {
@@ -114,16 +189,4 @@ impl ArchivedRuleSet {
         }
         Ok(())
     }
-
-    /// The bytes of a pool string (empty if out of range, which validation rules out).
-    pub fn str(&self, s: &ArchivedStr) -> &[u8] {
-        let start = s.start.to_native() as usize;
-        self.pool.get(start..start.saturating_add(s.len.to_native() as usize)).unwrap_or_default()
-    }
-}
-
-/// The records of a span (empty if out of range, which validation rules out).
-pub fn span<'a, T>(items: &'a [T], s: &ArchivedSpan) -> &'a [T] {
-    let start = s.start.to_native() as usize;
-    items.get(start..start.saturating_add(s.len.to_native() as usize)).unwrap_or_default()
 }

@@ -1,7 +1,7 @@
 //! The loop guard (SPEC §3.10): refuse a rule whose substituted `to` would match its own `from`.
 
 use detour_format::encoding::decode_into;
-use detour_format::{segment_kind, span, ArchivedRuleSet};
+use detour_format::{rule_flags, segment_kind, ArchivedRuleSet};
 
 use crate::path::{match_pattern, segments};
 use crate::substitute::{textual, Captures, TextBuffers};
@@ -41,17 +41,22 @@ pub fn fires(
     bufs: &mut GuardBuffers<'_>,
 ) -> bool {
     let Some(rule) = set.rules.get(index) else { return false };
-    let Some(guard) = set.guards.get(rule.guard.to_native() as usize) else { return false };
-    if guard.absolute == 1 && !origin.equals(set.str(&guard.origin)) {
+    if rule.flags & rule_flags::GUARD == 0 {
         return false;
     }
-    if !path.starts_with(set.str(&guard.prefix)) {
+    let to = set.to(rule);
+    let (start, len) = (usize::from(rule.guard_origin.to_native()), usize::from(rule.guard_prefix.to_native()));
+    let (guard_origin, prefix) = (&to[..start.min(to.len())], to.get(start..start + len).unwrap_or_default());
+    if rule.flags & rule_flags::GUARD_ABSOLUTE != 0 && !origin.equals(guard_origin) {
         return false;
     }
-    textual(set, set.str(&rule.to), caps, path_captures, &mut bufs.text);
+    if !path.starts_with(prefix) {
+        return false;
+    }
+    textual(set, rule, caps, path_captures, &mut bufs.text);
     bufs.path.clear();
     decode_into(bufs.text.text, false, bufs.path);
-    let pattern = span(&set.segments, &rule.pattern);
+    let pattern = set.pattern(rule);
     // A text that does not start with `/` (an absolute URL) only fits a FROM opening with `*`.
     if !bufs.path.starts_with(b"/") && pattern.first().is_none_or(|s| s.kind != segment_kind::SPLAT) {
         return false;

@@ -1,7 +1,8 @@
 //! The matcher: candidates in rule order, each checked exactly as the linear scan would.
 
 use detour_format::encoding::decode_into;
-use detour_format::{rule_flags, span, ArchivedRuleSet, NONE};
+use detour_format::encoding::encode_rule_text;
+use detour_format::{rule_flags, segment_kind, span, ArchivedRuleSet, NONE};
 
 use crate::blob::Blob;
 use crate::conditions::{conditions_hold, query_holds};
@@ -130,7 +131,7 @@ impl Matcher {
                 }
                 let host_ok = entry.host.to_native() == NONE || Some(entry.host.to_native()) == host_index;
                 if rule >= min && host_ok {
-                    let pattern = span(&set.segments, &set.rules[rule as usize].pattern);
+                    let pattern = set.pattern(&set.rules[rule as usize]);
                     if match_pattern(set, pattern, path, segs, false, |_| {}) {
                         best = rule;
                         from_side = true;
@@ -145,7 +146,7 @@ impl Matcher {
             min = best + 1;
             let index = best as usize;
             let rule = &set.rules[index];
-            let force = rule.flags.to_native() & rule_flags::FORCE != 0;
+            let force = rule.flags & rule_flags::FORCE != 0;
             if req.asset_exists && !force {
                 continue;
             }
@@ -153,7 +154,7 @@ impl Matcher {
             capbuf.clear();
             // A trie rule's literals sit at fixed positions the trie already compared; a
             // side-list rule's literals decide where its wildcards end, so they are compared.
-            let matched = match_pattern(set, span(&set.segments, &rule.pattern), path, segs, !from_side, |v| {
+            let matched = match_pattern(set, set.pattern(rule), path, segs, !from_side, |v| {
                 let start = capbuf.len() as u32;
                 capbuf.extend_from_slice(v);
                 caps.push((start, capbuf.len() as u32));
@@ -162,9 +163,8 @@ impl Matcher {
                 continue;
             }
             let path_captures = caps.len();
-            if rule.guard.to_native() != NONE {
-                let names = span(&set.captures, &rule.captures);
-                let c = Captures { names, ranges: caps, bytes: capbuf };
+            if rule.flags & rule_flags::GUARD != 0 {
+                let c = Captures { ranges: caps, bytes: capbuf, path_count: path_captures };
                 let mut bufs = GuardBuffers {
                     text: TextBuffers { text, origin, text2, origin2 },
                     path: guard_path,
@@ -174,11 +174,10 @@ impl Matcher {
                     break None;
                 }
             }
-            if !query_holds(set, span(&set.queries, &rule.query), req.query, qbuf, capbuf, caps) {
-                continue;
-            }
-            let extra = set.extras.get(rule.extra.to_native() as usize);
-            if let Some(extra) = extra {
+            if let Some(extra) = set.extra(rule) {
+                if !query_holds(set, span(&set.queries, &extra.query), req.query, qbuf, capbuf, caps) {
+                    continue;
+                }
                 if extra.role.len.to_native() > 0 && !self.role_holds(set, &extra.role, req, jwt) {
                     denied = true;
                     continue;
@@ -193,20 +192,26 @@ impl Matcher {
             return if denied { Outcome::Denied } else { Outcome::NoMatch };
         };
         let rule = &set.rules[index];
-        let flags = rule.flags.to_native();
-        let names = span(&set.captures, &rule.captures);
-        let c = Captures { names, ranges: caps, bytes: capbuf };
-        if flags & rule_flags::TO_SIMPLE != 0 && !c.path_value_has_colon() {
-            from_parts(set, span(&set.parts, &rule.parts), &c, to, target);
+        let flags = rule.flags;
+        let path_count = set.pattern(rule).iter().filter(|s| s.kind != segment_kind::LITERAL).count();
+        let c = Captures { ranges: caps, bytes: capbuf, path_count };
+        if caps.is_empty() {
+            // No captures: `to` is the target's text as written.
+            to.clear();
+            to.extend_from_slice(set.to(rule));
+            target.clear();
+            encode_rule_text(to, target);
+        } else if flags & rule_flags::TO_SIMPLE != 0 && rule.parts_len > 0 && !c.path_value_has_colon() {
+            from_parts(set, rule, set.parts(rule), &c, to, target);
         } else {
             let mut bufs = TextBuffers { text, origin, text2, origin2 };
-            textual(set, set.str(&rule.to), &c, names.len(), &mut bufs);
+            textual(set, rule, &c, caps.len(), &mut bufs);
             to.clear();
             to.extend_from_slice(bufs.text);
             encode_by_origin(bufs.text, bufs.origin, target);
         }
         finish_target(target, flags & rule_flags::TO_HAS_QUERY != 0, req.query, tail);
-        let extra = set.extras.get(rule.extra.to_native() as usize);
+        let extra = set.extra(rule);
         Outcome::Matched(Decision {
             rule: index as u32,
             status: rule.status.to_native(),
@@ -214,7 +219,7 @@ impl Matcher {
             negative: denied,
             to,
             target: utf8(target),
-            file: set.files.get(rule.file.to_native() as usize).map_or("", |f| utf8(set.str(f))),
+            file: utf8(set.file_of(index)),
             line: rule.line.to_native(),
             signed: extra.filter(|e| e.has_signed == 1).map(|e| utf8(set.str(&e.signed))),
             set,

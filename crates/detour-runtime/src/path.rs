@@ -51,7 +51,7 @@ impl Subject<'_> {
             && block.iter().enumerate().all(|(i, el)| {
                 let seg = self.seg(at + i);
                 if el.kind == segment_kind::LITERAL {
-                    self.literals_checked || seg == self.set.str(&el.text)
+                    self.literals_checked || seg == self.set.segment_text(el)
                 } else {
                     !seg.is_empty()
                 }
@@ -63,7 +63,7 @@ impl Subject<'_> {
         if w.kind == segment_kind::SPLAT {
             q <= end
         } else {
-            q < self.segs.len() && q < end && self.seg(q).starts_with(self.set.str(&w.text))
+            q < self.segs.len() && q < end && self.seg(q).starts_with(self.set.segment_text(w))
         }
     }
 
@@ -161,7 +161,7 @@ pub fn match_pattern(
                     if kind == segment_kind::SPLAT {
                         capture(sub.splat_text(s, end));
                     } else {
-                        capture(sub.prefix_text(s, set.str(&el.text).len(), end));
+                        capture(sub.prefix_text(s, set.segment_text(el).len(), end));
                     }
                     s = end;
                     w += 1;

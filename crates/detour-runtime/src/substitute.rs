@@ -5,17 +5,17 @@
 //! the rule, the textual replace-all runs here, pass by pass, tracking each byte's origin.
 
 use detour_format::encoding::{encode_appended_query, encode_path_capture, encode_rule_text};
-use detour_format::{part_kind, ArchivedCaptureName, ArchivedRuleSet, ArchivedToPart};
+use detour_format::{part_kind, ArchivedRule, ArchivedRuleSet, ArchivedToPart};
 
 const FROM_RULE: u8 = 0;
 const FROM_PATH: u8 = 1;
 const FROM_QUERY: u8 = 2;
 
-/// The captures of a match.
+/// The captures of a match: path captures first (`path_count` of them), then query captures.
 pub struct Captures<'a> {
-    pub names: &'a [ArchivedCaptureName],
     pub ranges: &'a [(u32, u32)],
     pub bytes: &'a [u8],
+    pub path_count: usize,
 }
 
 impl Captures<'_> {
@@ -24,10 +24,10 @@ impl Captures<'_> {
     }
 
     fn origin(&self, i: usize) -> u8 {
-        if self.names.get(i).is_some_and(|n| n.from_query == 1) {
-            FROM_QUERY
-        } else {
+        if i < self.path_count {
             FROM_PATH
+        } else {
+            FROM_QUERY
         }
     }
 
@@ -40,6 +40,7 @@ impl Captures<'_> {
 /// `to` and the (unfinished) target from pre-split parts.
 pub fn from_parts(
     set: &ArchivedRuleSet,
+    rule: &ArchivedRule,
     parts: &[ArchivedToPart],
     caps: &Captures<'_>,
     to: &mut Vec<u8>,
@@ -49,11 +50,11 @@ pub fn from_parts(
     target.clear();
     for p in parts {
         if p.kind == part_kind::TEXT {
-            let text = set.str(&p.text);
+            let text = set.part_text(rule, p);
             to.extend_from_slice(text);
             encode_rule_text(text, target);
         } else {
-            let i = p.capture.to_native() as usize;
+            let i = usize::from(p.capture);
             let value = caps.value(i);
             to.extend_from_slice(value);
             if caps.origin(i) == FROM_PATH {
@@ -73,15 +74,22 @@ pub struct TextBuffers<'a> {
     pub origin2: &'a mut Vec<u8>,
 }
 
-/// Applies the first `count` captures to `to` textually; the result is in `bufs.text` and
-/// `bufs.origin`.
-pub fn textual(set: &ArchivedRuleSet, to: &[u8], caps: &Captures<'_>, count: usize, bufs: &mut TextBuffers<'_>) {
+/// Applies the first `count` captures of `rule` to its `to` textually; the result is in
+/// `bufs.text` and `bufs.origin`.
+pub fn textual(
+    set: &ArchivedRuleSet,
+    rule: &ArchivedRule,
+    caps: &Captures<'_>,
+    count: usize,
+    bufs: &mut TextBuffers<'_>,
+) {
+    let to = set.to(rule);
     bufs.text.clear();
     bufs.text.extend_from_slice(to);
     bufs.origin.clear();
     bufs.origin.resize(to.len(), FROM_RULE);
-    for i in 0..count.min(caps.names.len()) {
-        let name = set.str(&caps.names[i].name);
+    for i in 0..count {
+        let Some((name, _)) = set.capture_name(rule, i) else { break };
         let (value, origin) = (caps.value(i), caps.origin(i));
         bufs.text2.clear();
         bufs.origin2.clear();
