@@ -19,9 +19,16 @@ pub fn find_host(set: &ArchivedRuleSet, scheme: &str, host: &str) -> Option<u32>
         s if s.eq_ignore_ascii_case("http") => 0u8,
         _ => return None,
     };
-    let mut lower = [0u8; 256];
     let host = host.as_bytes();
-    let lower = lower.get_mut(..host.len())?;
+    let mut buffer = [0u8; 256];
+    let Some(lower) = buffer.get_mut(..host.len()) else {
+        // Longer than any DNS name: compare with every host instead of hashing.
+        return set
+            .hosts
+            .iter()
+            .position(|h| h.scheme == scheme && set.str(&h.host).eq_ignore_ascii_case(host))
+            .map(|i| i as u32);
+    };
     for (l, h) in lower.iter_mut().zip(host) {
         *l = h.to_ascii_lowercase();
     }
