@@ -3,7 +3,7 @@
 
 use detour_reference::Request as RefRequest;
 use detour_rules::{Rule, Segment};
-use detour_runtime::{Blob, Cookies, MatchOptions, Matcher, Request};
+use detour_runtime::{Blob, MatchOptions, Matcher, Request};
 
 /// A generated site at one size, compiled.
 pub struct Site {
@@ -30,21 +30,9 @@ pub fn site(n: usize, per_category: usize) -> Site {
     Site { n, rules, blob, matcher, requests }
 }
 
-/// Borrowed runtime requests for owned reference requests (cookies are left out: the
-/// workloads have none).
+/// Borrowed runtime requests for owned reference requests (the workloads have no cookies).
 pub fn runtime_requests(reqs: &[RefRequest]) -> Vec<Request<'_>> {
-    reqs.iter()
-        .map(|r| Request {
-            scheme: &r.scheme,
-            host: &r.host,
-            path: &r.path,
-            query: &r.query,
-            country: r.country.as_deref(),
-            accept_language: r.language.as_deref(),
-            cookies: Cookies::None,
-            asset_exists: r.asset_exists,
-        })
-        .collect()
+    reqs.iter().map(|r| detour_cli::engine::runtime_request(r, &[])).collect()
 }
 
 /// Rules the alternatives can express: host-less, no query constraints, no conditions, and a

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use detour_format::{Header, HEADER_LEN};
 use detour_reference::{match_request, RoleConfig};
 use detour_rules::{Rule, Segment};
-use detour_runtime::{Blob, Cookies, MatchOptions, Matcher, Outcome, Scratch};
+use detour_runtime::{Blob, MatchOptions, Matcher, Outcome, Scratch};
 use serde_json::json;
 
 use crate::{load, requests, Failure};
@@ -126,22 +126,9 @@ pub fn run(
     if reqs.is_empty() {
         return Err(Failure::Usage("no requests to match".to_string()));
     }
-    let pairs: Vec<Vec<(&str, &str)>> =
-        reqs.iter().map(|r| r.cookies.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()).collect();
-    let runtime: Vec<detour_runtime::Request<'_>> = reqs
-        .iter()
-        .zip(&pairs)
-        .map(|(r, p)| detour_runtime::Request {
-            scheme: &r.scheme,
-            host: &r.host,
-            path: &r.path,
-            query: &r.query,
-            country: r.country.as_deref(),
-            accept_language: r.language.as_deref(),
-            cookies: Cookies::Pairs(p),
-            asset_exists: r.asset_exists,
-        })
-        .collect();
+    let pairs: Vec<Vec<(&str, &str)>> = reqs.iter().map(crate::engine::cookie_pairs).collect();
+    let runtime: Vec<detour_runtime::Request<'_>> =
+        reqs.iter().zip(&pairs).map(|(r, p)| crate::engine::runtime_request(r, p)).collect();
     let mut scratch = Scratch::new();
     let mut matched = 0usize;
     for r in &runtime {

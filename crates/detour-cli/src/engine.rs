@@ -36,20 +36,32 @@ impl RoleSettings {
     }
 }
 
-/// Answers a reference-model request with the compiled matcher.
-pub fn match_compiled(matcher: &Matcher, req: &detour_reference::Request, scratch: &mut Scratch) -> Answer {
-    let pairs: Vec<(&str, &str)> = req.cookies.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let request = detour_runtime::Request {
+/// The cookies of a reference-model request, borrowed as the runtime takes them.
+pub fn cookie_pairs(req: &detour_reference::Request) -> Vec<(&str, &str)> {
+    req.cookies.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// A reference-model request, borrowed as the runtime takes it (`cookies` from [`cookie_pairs`]).
+pub fn runtime_request<'a>(
+    req: &'a detour_reference::Request,
+    cookies: &'a [(&'a str, &'a str)],
+) -> detour_runtime::Request<'a> {
+    detour_runtime::Request {
         scheme: &req.scheme,
         host: &req.host,
         path: &req.path,
         query: &req.query,
         country: req.country.as_deref(),
         accept_language: req.language.as_deref(),
-        cookies: Cookies::Pairs(&pairs),
+        cookies: Cookies::Pairs(cookies),
         asset_exists: req.asset_exists,
-    };
-    Answer::from_runtime(matcher.find(&request, scratch))
+    }
+}
+
+/// Answers a reference-model request with the compiled matcher.
+pub fn match_compiled(matcher: &Matcher, req: &detour_reference::Request, scratch: &mut Scratch) -> Answer {
+    let pairs = cookie_pairs(req);
+    Answer::from_runtime(matcher.find(&runtime_request(req, &pairs), scratch))
 }
 
 /// Answers a request with the reference matcher.

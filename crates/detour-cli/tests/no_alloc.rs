@@ -5,7 +5,7 @@
 
 mod support;
 
-use detour_runtime::{Cookies, Matcher, Outcome, Request, Scratch};
+use detour_runtime::{Matcher, Outcome, Request, Scratch};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use support::cases::load_cases;
 use support::engines::{load, roles, EngineKind};
@@ -32,22 +32,9 @@ fn matching_every_conformance_request_allocates_nothing() {
         let site = case.parse();
         let matcher = Matcher::new(load(EngineKind::Compiled, &site.rules), roles(&case).runtime());
         let owned: Vec<_> = case.requests.iter().map(|(r, _)| r.request.clone()).collect();
-        let pairs: Vec<Vec<(&str, &str)>> =
-            owned.iter().map(|r| r.cookies.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()).collect();
-        let reqs: Vec<Request<'_>> = owned
-            .iter()
-            .zip(&pairs)
-            .map(|(r, p)| Request {
-                scheme: &r.scheme,
-                host: &r.host,
-                path: &r.path,
-                query: &r.query,
-                country: r.country.as_deref(),
-                accept_language: r.language.as_deref(),
-                cookies: Cookies::Pairs(p),
-                asset_exists: r.asset_exists,
-            })
-            .collect();
+        let pairs: Vec<Vec<(&str, &str)>> = owned.iter().map(detour_cli::engine::cookie_pairs).collect();
+        let reqs: Vec<Request<'_>> =
+            owned.iter().zip(&pairs).map(|(r, p)| detour_cli::engine::runtime_request(r, p)).collect();
         let mut scratch = Scratch::new();
         let n = allocations_in(|| {
             for req in &reqs {

@@ -72,6 +72,11 @@ pub struct Conditions {
 }
 
 impl Conditions {
+    /// The condition lists with their canonical key names, in the order rules are written.
+    pub fn named(&self) -> [(&'static str, &Vec<String>); 4] {
+        [("Country", &self.country), ("Language", &self.language), ("Role", &self.role), ("Cookie", &self.cookie)]
+    }
+
     /// True when the rule has no condition at all.
     pub fn is_empty(&self) -> bool {
         self.country.is_empty() && self.language.is_empty() && self.role.is_empty() && self.cookie.is_empty()
@@ -137,12 +142,7 @@ impl Rule {
         if self.force {
             line.push('!');
         }
-        for (key, values) in [
-            ("Country", &self.conditions.country),
-            ("Language", &self.conditions.language),
-            ("Role", &self.conditions.role),
-            ("Cookie", &self.conditions.cookie),
-        ] {
+        for (key, values) in self.conditions.named() {
             if !values.is_empty() {
                 line.push_str(&format!(" {key}={}", values.join(",")));
             }
@@ -181,12 +181,7 @@ impl Rule {
             t.insert("query".into(), Value::Table(q));
         }
         let mut conditions = Table::new();
-        for (key, values) in [
-            ("Country", &self.conditions.country),
-            ("Language", &self.conditions.language),
-            ("Role", &self.conditions.role),
-            ("Cookie", &self.conditions.cookie),
-        ] {
+        for (key, values) in self.conditions.named() {
             if !values.is_empty() {
                 conditions.insert(key.into(), strings(values));
             }
