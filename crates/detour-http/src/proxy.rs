@@ -13,12 +13,13 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::body::{boxed, full, Body, BoxError};
 
-/// The HTTP client proxy rules use.
-pub type ProxyClient = Client<HttpConnector, Body>;
+/// The HTTP client proxy rules use: plain HTTP, and HTTPS with rustls and the Mozilla roots.
+pub type ProxyClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Body>;
 
 /// A new client.
 pub fn client() -> ProxyClient {
-    Client::builder(TokioExecutor::new()).build_http()
+    let https = hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().build();
+    Client::builder(TokioExecutor::new()).build(https)
 }
 
 /// Headers that describe one connection and are not forwarded (RFC 9110 §7.6.1).
@@ -70,11 +71,8 @@ pub async fn forward(
         Ok(u) => u,
         Err(_) => return Ok(plain(StatusCode::BAD_GATEWAY, "invalid proxy target\n")),
     };
-    if uri.scheme_str() != Some("http") {
-        return Ok(plain(
-            StatusCode::BAD_GATEWAY,
-            "detour proxies to http:// upstreams only (no TLS client built in)\n",
-        ));
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Ok(plain(StatusCode::BAD_GATEWAY, "a proxy target must be an http:// or https:// URL\n"));
     }
     let authority = uri.authority().map(|a| a.to_string()).unwrap_or_default();
     *req.uri_mut() = uri;

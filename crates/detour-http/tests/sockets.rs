@@ -104,7 +104,8 @@ fn rules(up: SocketAddr) -> String {
          /gone /gone.html 410\n\
          /admin/* /admin/:splat 200! Role=admin\n\
          / /fr/ 302! Language=fr\n\
-         / /de/ 302! Country=de\n"
+         / /de/ 302! Country=de\n\
+         /tls/* https://{up}/tls/:splat 200\n"
     )
 }
 
@@ -152,6 +153,9 @@ async fn serves_a_site_with_its_rules() {
     assert_eq!(r.body, "POST /up/a/b?q=1 x-from=- signed=true body=payload");
     let r = get(addr, "/headers/x", &[]).await;
     assert_eq!(r.body, "GET /h/x x-from=detour signed=false body=");
+    // An https:// target goes through TLS: this upstream speaks plain HTTP, so the handshake fails.
+    let r = get(addr, "/tls/x", &[]).await;
+    assert_eq!((r.status, r.body.as_str()), (502, "upstream unreachable\n"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
