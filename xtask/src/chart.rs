@@ -49,6 +49,8 @@ pub fn draw(results: &str, out: &str) -> Result<(), String> {
         .configure_mesh()
         .x_desc("rules")
         .y_desc("ns per match")
+        .x_label_formatter(&|x| format!("{}", *x as u64))
+        .y_label_formatter(&|y| format!("{}", *y as u64))
         .label_style(("sans-serif", 16))
         .draw()
         .map_err(|e| e.to_string())?;
