@@ -92,3 +92,15 @@ fn every_problem_message_names_what_to_do() {
         assert!(message.len() > 20, "{message}");
     }
 }
+
+#[test]
+fn more_rules_than_the_limit_are_reported_not_dropped_silently() {
+    let mut text = Vec::with_capacity((limits::MAX_RULES + 2) * 6);
+    for _ in 0..=limits::MAX_RULES {
+        text.extend_from_slice(b"/a /b\n");
+    }
+    let parsed = parse_redirects(&text, "_redirects");
+    assert_eq!(parsed.rules.len(), limits::MAX_RULES);
+    let last = parsed.diagnostics.last().expect("a diagnostic");
+    assert_eq!((&last.problem, last.line), (&Problem::TooManyRules, limits::MAX_RULES as u32 + 1));
+}

@@ -106,3 +106,14 @@ fn load_errors_are_typed() {
     assert!(matches!(Blob::open("/no/such/blob.detour"), Err(LoadError::Io { .. })));
     assert!(Blob::from_bytes(&[]).is_err());
 }
+
+#[test]
+fn a_blob_over_the_size_limit_is_refused_before_it_is_read() {
+    // A sparse file: 2 GiB long, no data written, so the test costs no disk space or time.
+    let path = std::env::temp_dir().join(format!("detour-huge-{}.detour", std::process::id()));
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(2 * detour_runtime::MAX_BLOB_BYTES).unwrap();
+    let result = Blob::open(&path);
+    let _ = std::fs::remove_file(&path);
+    assert!(matches!(result, Err(LoadError::TooLarge { size }) if size == 2 * detour_runtime::MAX_BLOB_BYTES));
+}
