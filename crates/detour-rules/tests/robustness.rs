@@ -86,10 +86,20 @@ fn limits_are_enforced_with_clear_errors() {
 }
 
 #[test]
-fn every_problem_message_names_what_to_do() {
-    for p in problems(b"/a /b 30x\n/a\n/a /b 302 X=y\n") {
-        let message = p.to_string();
-        assert!(message.len() > 20, "{message}");
+fn problem_messages_quote_the_mistake_and_say_what_to_write() {
+    // (line, the token the message must quote, the fix it must suggest)
+    let cases: [(&[u8], &str, &str); 5] = [
+        (b"/a /b 30x", "`30x`", "three digits"),
+        (b"/a", "missing destination", "2xx status"),
+        (b"/a /b 302 X=y", "`X`", "Country, Language, Role, Cookie or Sign"),
+        (b"/a /b Country=us", "`Country=us`", "explicit status"),
+        (b"/q?x=1 /b", "`?`", "`key=value`"),
+    ];
+    for (line, quoted, fix) in cases {
+        let found = problems(line);
+        assert_eq!(found.len(), 1, "{}", String::from_utf8_lossy(line));
+        let message = found[0].to_string();
+        assert!(message.contains(quoted) && message.contains(fix), "{message}");
     }
 }
 

@@ -11,7 +11,6 @@ use crate::index::{find_host, Walk};
 use crate::outcome::{utf8, Decision, Outcome};
 use crate::path::{match_pattern, segments};
 use crate::request::host_without_port;
-use crate::scratch::HostCache;
 use crate::substitute::{encode_by_origin, finish_target, from_parts, textual, Captures, TextBuffers};
 use crate::{jwt, Request, Scratch};
 
@@ -108,7 +107,9 @@ impl Matcher {
                 host_cache.host.extend_from_slice(host.as_bytes());
                 host_cache.scheme.clear();
                 host_cache.scheme.extend_from_slice(req.scheme.as_bytes());
-                *host_cache = HostCache { checksum, index, valid: true, ..std::mem::take(host_cache) };
+                host_cache.checksum = checksum;
+                host_cache.index = index;
+                host_cache.valid = true;
             }
             index
         };
