@@ -46,8 +46,25 @@ pub fn inspect(path: &Path) -> Result<(), Failure> {
     println!("rules:           {}", header.rule_count);
     println!("blob size:       {} bytes (header {HEADER_LEN}, payload {})", bytes.len(), header.payload_len);
     println!("string pool:     {} bytes", set.pool.len());
-    println!("trie nodes:      {} ({} edges, {} host tries)", set.nodes.len(), set.edges.len(), set.hosts.len());
-    println!("side-list rules: {}", set.side.len());
+    println!("index entries:   {} ({} hosts with rules of their own)", set.entries.len(), set.hosts.len());
+    println!("tables (bytes):");
+    fn row<T>(name: &str, items: &[T]) {
+        println!("  {name:<14} {:>10} ({} x {})", std::mem::size_of_val(items), items.len(), std::mem::size_of::<T>());
+    }
+    row("pool", &set.pool);
+    row("rules", &set.rules);
+    row("details", &set.details);
+    row("segments", &set.segments);
+    row("parts", &set.parts);
+    row("extras", &set.extras);
+    row("queries", &set.queries);
+    row("values", &set.values);
+    row("headers", &set.headers);
+    row("entries", &set.entries);
+    row("slots", &set.slots);
+    row("rule ids", &set.rule_ids);
+    row("hosts", &set.hosts);
+    row("host slots", &set.host_slots);
     let files: Vec<String> = set.files.iter().map(|f| String::from_utf8_lossy(set.str(&f.name)).into_owned()).collect();
     println!("source files:    {}", files.join(", "));
     Ok(())

@@ -12,31 +12,31 @@
 //! assert_eq!(header.rule_count, 2);
 //! ```
 //!
-//! Layout (see `ARCHITECTURE.md`): rules whose pattern is literal segments and placeholders,
-//! optionally ending in `/*`, go into a segment trie per `scheme://host` (and one for host-less
-//! rules) whose nodes carry ascending rule indices and the lowest and highest rule index beneath
-//! them. Every other rule (a mid-path or second wildcard, a prefix wildcard) goes into an ordered
-//! side list. `to` is pre-split into text and capture slots.
+//! Layout (see `ARCHITECTURE.md`): every rule is indexed under its key, the literal segments its
+//! pattern starts with, in the scope of its `scheme://host` (or the host-less scope). An entry
+//! per distinct key lists, in rule order, the rules whose pattern is exactly the key, the key
+//! then `/*`, or the key then anything else (whose pattern alone is stored). A request probes
+//! the key of each of its prefixes. `to` is pre-split into text and capture slots.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod index;
 mod lower;
 mod pool;
-mod trie;
 
 use std::collections::BTreeMap;
 
 use detour_format::{
-    host_hash, rule_flags, slot_table, Extra, FileRange, HeaderPair, Host, PatternSegment, QueryConstraint,
-    Rule as RuleRecord, RuleSet, SideRule, Span, ToPart, NONE,
+    host_hash, rule_flags, slot_table, Detail, Extra, FileRange, HeaderPair, Host, PatternSegment, QueryConstraint,
+    Rule as RuleRecord, RuleSet, Span, ToPart, NONE,
 };
 use detour_rules::Rule;
 use rayon::prelude::*;
 
-use lower::{lower, part_kind_of, Lowered, Part, Placement};
+use index::IndexBuilder;
+use lower::{lower, part_kind_of, Lowered, Part};
 use pool::Pool;
-use trie::Tries;
 
 /// Why rules could not be compiled.
 #[derive(Debug, thiserror::Error)]
@@ -70,13 +70,16 @@ pub fn build_rule_set(rules: &[Rule]) -> Result<RuleSet, CompileError> {
     // Lowering is independent per rule; with thousands of rules it runs on every core.
     let lowered: Vec<Lowered> =
         if rules.len() >= 4096 { rules.par_iter().map(lower).collect() } else { rules.iter().map(lower).collect() };
-    let mut pool = Pool::with_capacity(rules.len() * 48);
+    let mut pool = Pool::with_capacity(rules.len() * 32);
     let mut set = RuleSet { rules: Vec::with_capacity(rules.len()), ..RuleSet::default() };
+    // Scope 0 is the host-less one; hosts are numbered in (scheme, host) order from 1.
+    let mut scopes: BTreeMap<&(u8, String), u32> =
+        lowered.iter().filter_map(|l| l.host.as_ref()).map(|h| (h, 0)).collect();
+    for (i, scope) in scopes.values_mut().enumerate() {
+        *scope = index(i + 1, "hosts")?;
+    }
     let mut current_file: Option<&str> = None;
-    let mut tries = Tries::default();
-    let hostless_root = tries.new_root();
-    let mut hosts: BTreeMap<(u8, String), u32> = BTreeMap::new();
-    let mut side_hosts: Vec<(u32, Option<(u8, String)>)> = Vec::new();
+    let mut entries = IndexBuilder::default();
 
     for (i, l) in lowered.iter().enumerate() {
         let rule_index = index(i, "rules")?;
@@ -85,95 +88,73 @@ pub fn build_rule_set(rules: &[Rule]) -> Result<RuleSet, CompileError> {
             current_file = Some(l.file.as_str());
             set.files.push(FileRange { name: pool.add(l.file.as_bytes())?, first_rule: rule_index });
         }
-        let pattern = index(set.segments.len(), "pattern segments")?;
-        for (kind, text) in &l.segments {
-            let text = pool.add(text)?;
-            let len = u16::try_from(text.len).map_err(|_| CompileError::TooLarge("pattern segment"))?;
-            set.segments.push(PatternSegment { start: text.start, len, kind: *kind, reserved: 0 });
-        }
-        let parts = index(set.parts.len(), "to parts")?;
-        for p in &l.parts {
-            let part = match *p {
-                Part::Text(a, b) => ToPart { start: a as u16, len: (b - a) as u16, kind: part_kind_of(p), capture: 0 },
-                Part::Capture(c) => ToPart { start: 0, len: 0, kind: part_kind_of(p), capture: c as u8 },
-            };
-            set.parts.push(part);
-        }
-        let extra = if l.has_extra() { add_extra(&mut set, &mut pool, l)? } else { NONE };
-        let (guard_origin, guard_prefix, guard_flags) = match l.guard {
-            Some((origin, prefix, absolute)) => {
-                (origin, prefix, rule_flags::GUARD | if absolute { rule_flags::GUARD_ABSOLUTE } else { 0 })
-            }
-            None => (0, 0, 0),
-        };
         let to = pool.add(l.to.as_bytes())?;
+        let detail = if l.segments.is_empty() && l.parts.is_empty() && !l.has_extra() && l.guard.is_none() {
+            NONE
+        } else {
+            add_detail(&mut set, &mut pool, l)?
+        };
+        let (_, _, guard_flags) = guard_of(l);
         set.rules.push(RuleRecord {
             to_start: to.start,
             line: l.line,
-            pattern,
-            parts,
-            extra,
+            detail,
             to_len: u16::try_from(to.len).map_err(|_| CompileError::TooLarge("to"))?,
             status: l.status,
-            guard_origin,
-            guard_prefix,
+            flags: l.flags | guard_flags,
             pattern_len: u8::try_from(l.segments.len()).map_err(|_| CompileError::TooLarge("pattern"))?,
             parts_len: l.parts.len() as u8,
-            flags: l.flags | guard_flags,
             reserved: 0,
         });
-
-        match &l.placement {
-            Placement::Trie { steps, splat } => {
-                let root = match &l.host {
-                    None => hostless_root,
-                    Some(h) => match hosts.get(h) {
-                        Some(&r) => r,
-                        None => {
-                            let r = tries.new_root();
-                            hosts.insert(h.clone(), r);
-                            r
-                        }
-                    },
-                };
-                tries.insert(root, steps, *splat, rule_index);
-            }
-            Placement::Side => side_hosts.push((rule_index, l.host.clone())),
-        }
+        let scope = l.host.as_ref().and_then(|h| scopes.get(h)).copied().unwrap_or(0);
+        entries.insert(&mut pool, scope, &l.key, to, rule_index)?;
     }
 
-    // Hosts of side rules need a host entry too (a root that may stay empty).
-    for (_, host) in &side_hosts {
-        if let Some(h) = host {
-            if !hosts.contains_key(h) {
-                let r = tries.new_root();
-                hosts.insert(h.clone(), r);
-            }
-        }
-    }
-    let mut host_index: BTreeMap<&(u8, String), u32> = BTreeMap::new();
-    for (key, &root) in &hosts {
-        host_index.insert(key, index(set.hosts.len(), "hosts")?);
-        set.hosts.push(Host { scheme: key.0, host: pool.add(key.1.as_bytes())?, root });
+    let built = entries.build(scopes.len() + 1)?;
+    for ((scheme, host), &scope) in &scopes {
+        let scope = built.scopes[scope as usize];
+        set.hosts.push(Host { scheme: *scheme, host: pool.add(host.as_bytes())?, scope });
     }
     set.host_slots = slot_table(
-        hosts.keys().map(|(scheme, host)| host_hash(*scheme, host.as_bytes())).collect::<Vec<_>>().into_iter(),
+        scopes.keys().map(|(scheme, host)| host_hash(*scheme, host.as_bytes())).collect::<Vec<_>>().into_iter(),
     );
-    for (rule, host) in &side_hosts {
-        let host = match host {
-            Some(h) => host_index.get(h).copied().unwrap_or(NONE),
-            None => NONE,
-        };
-        set.side.push(SideRule { rule: *rule, host });
-    }
-    let built = tries.build(&mut pool)?;
-    set.nodes = built.nodes;
-    set.edges = built.edges;
-    set.edge_slots = built.edge_slots;
+    set.hostless = built.scopes[0];
+    set.entries = built.entries;
+    set.slots = built.slots;
     set.rule_ids = built.rule_ids;
-    set.hostless_root = hostless_root;
     set.pool = pool.into_bytes();
     Ok(set)
+}
+
+/// The loop guard of a rule: (origin length, prefix length, flags).
+fn guard_of(l: &Lowered) -> (u16, u16, u8) {
+    match l.guard {
+        Some((origin, prefix, absolute)) => {
+            (origin, prefix, rule_flags::GUARD | if absolute { rule_flags::GUARD_ABSOLUTE } else { 0 })
+        }
+        None => (0, 0, 0),
+    }
+}
+
+fn add_detail(set: &mut RuleSet, pool: &mut Pool, l: &Lowered) -> Result<u32, CompileError> {
+    let pattern = index(set.segments.len(), "pattern segments")?;
+    for (kind, text) in &l.segments {
+        let text = pool.add(text)?;
+        let len = u16::try_from(text.len).map_err(|_| CompileError::TooLarge("pattern segment"))?;
+        set.segments.push(PatternSegment { start: text.start, len, kind: *kind, reserved: 0 });
+    }
+    let parts = index(set.parts.len(), "to parts")?;
+    for p in &l.parts {
+        let part = match *p {
+            Part::Text(a, b) => ToPart { start: a as u16, len: (b - a) as u16, kind: part_kind_of(p), capture: 0 },
+            Part::Capture(c) => ToPart { start: 0, len: 0, kind: part_kind_of(p), capture: c as u8 },
+        };
+        set.parts.push(part);
+    }
+    let extra = if l.has_extra() { add_extra(set, pool, l)? } else { NONE };
+    let (guard_origin, guard_prefix, _) = guard_of(l);
+    set.details.push(Detail { pattern, parts, extra, guard_origin, guard_prefix });
+    index(set.details.len() - 1, "details")
 }
 
 fn add_extra(set: &mut RuleSet, pool: &mut Pool, l: &Lowered) -> Result<u32, CompileError> {

@@ -1,15 +1,26 @@
 //! One rule, lowered to owned pieces of the blob schema. Runs in parallel over the rules.
 
-use detour_format::{part_kind, rule_flags, segment_kind};
+use detour_format::{part_kind, prefix_hash, rule_flags, segment_kind, MAX_KEY_DEPTH, PREFIX_SEED};
 use detour_rules::{loop_prefix, LoopPrefix, QueryValue, Rule, Scheme, Segment};
 
-/// Where the rule is indexed.
-pub enum Placement {
-    /// In its host's trie: the fixed steps (literal bytes or `None` for a placeholder), then
-    /// whether a trailing `*` follows.
-    Trie { steps: Vec<Option<Vec<u8>>>, splat: bool },
-    /// In the ordered side list.
-    Side,
+/// How a rule's pattern relates to its index key (see [`IndexKey`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// The pattern is exactly the key.
+    Exact,
+    /// The pattern is the key, then `/*`.
+    Splat,
+    /// The pattern goes on after the key; it is stored and matched in full.
+    Rest,
+}
+
+/// Where a rule is indexed: its leading literal segments (at most [`MAX_KEY_DEPTH`]), joined
+/// by `/`, and their [`prefix_hash`].
+pub struct IndexKey {
+    pub depth: u8,
+    pub text: Vec<u8>,
+    pub hash: u64,
+    pub kind: KeyKind,
 }
 
 /// A `to` part: a range of `to`, or the number of a capture.
@@ -27,6 +38,7 @@ pub struct Lowered {
     pub flags: u8,
     pub to: String,
     pub parts: Vec<Part>,
+    /// The pattern, when the key is not all of it.
     pub segments: Vec<(u8, Vec<u8>)>,
     pub query: Vec<(String, Vec<u8>, bool)>,
     pub conditions: [Vec<String>; 4],
@@ -35,7 +47,7 @@ pub struct Lowered {
     /// The loop guard as lengths within `to`: (origin length, prefix length, absolute).
     pub guard: Option<(u16, u16, bool)>,
     pub host: Option<(u8, String)>,
-    pub placement: Placement,
+    pub key: IndexKey,
 }
 
 impl Lowered {
@@ -49,17 +61,21 @@ impl Lowered {
 }
 
 pub fn lower(rule: &Rule) -> Lowered {
-    let segments: Vec<(u8, Vec<u8>)> = rule
-        .path
-        .segments
-        .iter()
-        .map(|s| match s {
-            Segment::Literal(l) => (segment_kind::LITERAL, l.clone()),
-            Segment::Placeholder(n) => (segment_kind::PLACEHOLDER, n.as_bytes().to_vec()),
-            Segment::Splat => (segment_kind::SPLAT, Vec::new()),
-            Segment::PrefixSplat(p) => (segment_kind::PREFIX, p.clone()),
-        })
-        .collect();
+    let key = index_key(&rule.path.segments);
+    let segments: Vec<(u8, Vec<u8>)> = if key.kind != KeyKind::Rest {
+        Vec::new()
+    } else {
+        rule.path
+            .segments
+            .iter()
+            .map(|s| match s {
+                Segment::Literal(l) => (segment_kind::LITERAL, l.clone()),
+                Segment::Placeholder(n) => (segment_kind::PLACEHOLDER, n.as_bytes().to_vec()),
+                Segment::Splat => (segment_kind::SPLAT, Vec::new()),
+                Segment::PrefixSplat(p) => (segment_kind::PREFIX, p.clone()),
+            })
+            .collect()
+    };
     let mut captures: Vec<(String, bool)> = rule.path.capture_names().map(|n| (n.to_string(), false)).collect();
     let query = rule
         .query
@@ -87,6 +103,9 @@ pub fn lower(rule: &Rule) -> Lowered {
     if simple {
         flags |= rule_flags::TO_SIMPLE;
     }
+    if key.kind == KeyKind::Splat {
+        flags |= rule_flags::SPLAT_TAIL;
+    }
     // P is always a slice of `to`: its start (after an absolute origin) and its length.
     let len16 = |s: &str| u16::try_from(s.len()).unwrap_or(u16::MAX);
     let guard = if rule.is_guarded() {
@@ -106,7 +125,7 @@ pub fn lower(rule: &Rule) -> Lowered {
         flags,
         to: rule.to.clone(),
         parts,
-        placement: placement(&rule.path.segments),
+        key,
         segments,
         query,
         conditions: [c.country.clone(), c.language.clone(), c.role.clone(), c.cookie.clone()],
@@ -122,20 +141,31 @@ fn base_name(file: &str) -> String {
     std::path::Path::new(file).file_name().map_or_else(|| file.to_string(), |f| f.to_string_lossy().into_owned())
 }
 
-fn placement(segments: &[Segment]) -> Placement {
-    let (fixed, splat) = match segments.split_last() {
-        Some((Segment::Splat, rest)) => (rest, true),
-        _ => (segments, false),
-    };
-    let mut steps = Vec::with_capacity(fixed.len());
-    for s in fixed {
-        match s {
-            Segment::Literal(l) => steps.push(Some(l.clone())),
-            Segment::Placeholder(_) => steps.push(None),
-            Segment::Splat | Segment::PrefixSplat(_) => return Placement::Side,
+/// The key of a pattern. A literal holding `/` (possible only for rules built in code, since
+/// the parser splits decoded text on `/`) never equals a request segment, so the key stops
+/// before it and the stored pattern decides.
+fn index_key(segments: &[Segment]) -> IndexKey {
+    let mut text = Vec::new();
+    let mut hash = PREFIX_SEED;
+    let mut depth = 0;
+    for s in segments.iter().take(MAX_KEY_DEPTH) {
+        let Segment::Literal(l) = s else { break };
+        if l.contains(&b'/') {
+            break;
         }
+        if depth > 0 {
+            text.push(b'/');
+        }
+        text.extend_from_slice(l);
+        hash = prefix_hash(hash, l);
+        depth += 1;
     }
-    Placement::Trie { steps, splat }
+    let kind = match &segments[depth..] {
+        [] => KeyKind::Exact,
+        [Segment::Splat] => KeyKind::Splat,
+        _ => KeyKind::Rest,
+    };
+    IndexKey { depth: depth as u8, text, hash, kind }
 }
 
 /// Splits `to` into text ranges and capture slots by running the textual substitution (SPEC §4)

@@ -39,7 +39,7 @@ impl Pool {
         Pool { bytes: Vec::with_capacity(bytes), seen: HashIndex::default() }
     }
 
-    fn get(&self, s: Str) -> &[u8] {
+    pub fn get(&self, s: Str) -> &[u8] {
         &self.bytes[s.start as usize..(s.start + s.len) as usize]
     }
 
@@ -54,6 +54,21 @@ impl Pool {
         start.checked_add(len).ok_or(CompileError::TooLarge("string pool"))?;
         self.bytes.extend_from_slice(s);
         let str = Str { start, len };
+        self.seen.entry(hash).or_default().push(str);
+        Ok(str)
+    }
+
+    /// Adds a string, pointing into `container` (a string already in the pool) when it occurs
+    /// there: an index key usually repeats part of its rule's `to`.
+    pub fn add_within(&mut self, s: &[u8], container: Str) -> Result<Str, CompileError> {
+        let hash = xxh3_64(s);
+        if let Some(found) = self.seen.get(&hash).and_then(|c| c.iter().find(|&&c| self.get(c) == s)) {
+            return Ok(*found);
+        }
+        let Some(at) = memchr::memmem::find(self.get(container), s).filter(|_| !s.is_empty()) else {
+            return self.add(s);
+        };
+        let str = Str { start: container.start + at as u32, len: s.len() as u32 };
         self.seen.entry(hash).or_default().push(str);
         Ok(str)
     }

@@ -6,12 +6,7 @@
 //! ```
 //! use detour_format::{Header, RuleSet, HEADER_LEN};
 //!
-//! let set = RuleSet {
-//!     edge_slots: vec![0],
-//!     host_slots: vec![0],
-//!     nodes: vec![Default::default()],
-//!     ..RuleSet::default()
-//! };
+//! let set = RuleSet { host_slots: vec![0], ..RuleSet::default() };
 //! let blob = detour_format::write_blob(&set).unwrap();
 //! let header = Header::read(&blob).unwrap();
 //! header.check_payload(&blob[HEADER_LEN..]).unwrap();
@@ -29,19 +24,50 @@ mod validate;
 
 pub use header::{Header, HeaderError, FORMAT_VERSION, HEADER_LEN, MAGIC, PAYLOAD_ALIGN, RKYV_FORMAT};
 pub use schema::*;
-pub use validate::{span, InvalidIndex, MAX_WILDCARDS, SPLAT};
+pub use validate::{span, EntryLists, InvalidIndex, PatternShape, MAX_WILDCARDS, SPLAT};
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-impl Default for Node {
-    fn default() -> Node {
-        Node { placeholder: NONE, terminal: Span::default(), splat: Span::default(), min_rule: NONE, max_rule: 0 }
-    }
+/// The deepest index key: keys hold at most this many leading literal segments of a pattern
+/// (`detour_rules` allows 128 segments in all).
+pub const MAX_KEY_DEPTH: usize = 128;
+
+/// The hash of a key of no segments; [`prefix_hash`] extends it one segment at a time.
+pub const PREFIX_SEED: u64 = 0x6465_746f_7572;
+
+/// The hash of a key one segment longer: a request's prefixes are hashed in one pass.
+pub fn prefix_hash(previous: u64, segment: &[u8]) -> u64 {
+    xxh3_64_with_seed(segment, previous)
 }
 
-/// The hash of a trie edge, used by [`RuleSet::edge_slots`].
-pub fn edge_hash(parent: u32, label: &[u8]) -> u64 {
-    xxh3_64_with_seed(label, u64::from(parent))
+/// The first slot to probe for `hash` in a table of `len` slots (any length, not only powers
+/// of two, so tables can be filled to their load factor).
+pub fn slot_of(hash: u64, len: usize) -> usize {
+    (((hash >> 32) * len as u64) >> 32) as usize
+}
+
+/// The low bits of an index slot: the entry number + 1 (0 for an empty slot).
+pub const SLOT_ENTRY_MASK: u32 = 0x00ff_ffff;
+
+/// The high bits of an index slot: a tag from the key's hash, so a probe for another key
+/// mostly stops at the slot without reading the entry.
+pub fn slot_tag(hash: u64) -> u32 {
+    (hash as u32 & 0xff) << 24
+}
+
+/// Builds a linear-probing table for [`slot_of`] (index + 1, 0 empty) with `len` slots over
+/// items with these hashes, in order, so the result is deterministic. `len` must exceed the
+/// number of items.
+pub fn probe_table(hashes: impl ExactSizeIterator<Item = u64>, len: usize) -> Vec<u32> {
+    let mut slots = vec![0u32; len];
+    for (i, hash) in hashes.enumerate() {
+        let mut slot = slot_of(hash, len);
+        while slots[slot] != 0 {
+            slot = if slot + 1 == len { 0 } else { slot + 1 };
+        }
+        slots[slot] = u32::try_from(i + 1).unwrap_or(u32::MAX);
+    }
+    slots
 }
 
 /// The hash of a host entry, used by [`RuleSet::host_slots`]: the lower-case host, seeded by
@@ -70,8 +96,8 @@ pub fn write_blob(set: &RuleSet) -> Result<Vec<u8>, rkyv::rancor::Error> {
     // Sized from the tables up front, so serializing a large set does not regrow (and re-zero)
     // its buffer many times.
     let estimate = set.pool.len()
-        + 64 * (set.rules.len() + set.nodes.len() + set.edges.len() + set.segments.len() + set.parts.len())
-        + 4 * (set.edge_slots.len() + set.rule_ids.len() + set.host_slots.len())
+        + 32 * (set.rules.len() + set.details.len() + set.entries.len() + set.segments.len() + set.parts.len())
+        + 4 * (set.slots.len() + set.rule_ids.len() + set.host_slots.len())
         + 4096;
     let payload = rkyv::api::high::to_bytes_in::<_, rkyv::rancor::Error>(
         set,

@@ -39,7 +39,7 @@ pub mod segment_kind {
     pub const PREFIX: u8 = 3;
 }
 
-/// One element of a `from` path pattern (8 bytes).
+/// One element of a stored `from` path pattern (8 bytes).
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PatternSegment {
     /// Literal bytes, placeholder name or prefix: offset in the pool.
@@ -128,37 +128,49 @@ pub mod rule_flags {
     pub const GUARD: u8 = 8;
     /// The guard's `to` is absolute: its `scheme://host` must equal the request's.
     pub const GUARD_ABSOLUTE: u8 = 16;
+    /// The path pattern is the rule's index key followed by `/*` (no segments are stored).
+    /// Without this flag and without stored segments, the pattern is exactly the key.
+    pub const SPLAT_TAIL: u8 = 32;
 }
 
-/// One compiled rule (32 bytes).
+/// One compiled rule (20 bytes). What only some rules have lives in its [`Detail`].
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     /// `to` as written: offset in the pool.
     pub to_start: u32,
     /// 1-based source line.
     pub line: u32,
-    /// First pattern segment in [`RuleSet::segments`].
+    /// Index into [`RuleSet::details`], or [`NONE`].
+    pub detail: u32,
+    /// Length of `to`.
+    pub to_len: u16,
+    /// HTTP status.
+    pub status: u16,
+    /// [`rule_flags`].
+    pub flags: u8,
+    /// Number of stored pattern segments: 0 when the index key is the pattern (see
+    /// [`rule_flags::SPLAT_TAIL`]).
+    pub pattern_len: u8,
+    /// Number of `to` parts; 0 when the rule has no captures (`to` is copied as is).
+    pub parts_len: u8,
+    /// Zero.
+    pub reserved: u8,
+}
+
+/// What a rule has when its pattern is stored, its `to` has captures, it has an [`Extra`], or
+/// the loop guard applies (16 bytes).
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detail {
+    /// First pattern segment in [`RuleSet::segments`] (when `pattern_len > 0`).
     pub pattern: u32,
     /// First `to` part in [`RuleSet::parts`] (when `parts_len > 0`).
     pub parts: u32,
     /// Index into [`RuleSet::extras`], or [`NONE`].
     pub extra: u32,
-    /// Length of `to`.
-    pub to_len: u16,
-    /// HTTP status.
-    pub status: u16,
     /// Loop guard: `to[..guard_origin]` is the `scheme://host` of an absolute guard (else 0).
     pub guard_origin: u16,
     /// Loop guard: the prefix P is `to[guard_origin..guard_origin + guard_prefix]`.
     pub guard_prefix: u16,
-    /// Number of pattern segments.
-    pub pattern_len: u8,
-    /// Number of `to` parts; 0 when the rule has no captures (`to` is copied as is).
-    pub parts_len: u8,
-    /// [`rule_flags`].
-    pub flags: u8,
-    /// Zero.
-    pub reserved: u8,
 }
 
 /// The rules that came from one file: from `first_rule` up to the next entry's.
@@ -170,50 +182,59 @@ pub struct FileRange {
     pub first_rule: u32,
 }
 
-/// A node of a segment trie.
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Node {
-    /// Child for any non-empty segment (a placeholder), or [`NONE`].
-    pub placeholder: u32,
-    /// Rules whose pattern ends exactly here, ascending, in [`RuleSet::rule_ids`].
-    pub terminal: Span,
-    /// Rules whose pattern is this node's path plus a trailing `*`, ascending.
-    pub splat: Span,
-    /// Lowest rule index in this subtree.
-    pub min_rule: u32,
-    /// Highest rule index in this subtree.
-    pub max_rule: u32,
+/// Which lists an [`Entry`] has, and how they are stored.
+pub mod entry_kinds {
+    /// Rules whose pattern is exactly the key.
+    pub const EXACT: u8 = 1;
+    /// Rules whose pattern is the key followed by `/*`.
+    pub const SPLAT: u8 = 2;
+    /// Rules whose pattern starts with the key and goes on with a placeholder, a wildcard or
+    /// anything else; their stored pattern is matched in full.
+    pub const REST: u8 = 4;
+    /// `rules` indexes [`super::RuleSet::rule_ids`]: three counts (exact, splat, rest), then
+    /// the ids of each list, ascending. Without it, `rules` is the one rule of the one kind set.
+    pub const LIST: u8 = 8;
 }
 
-/// A literal edge of a trie: `parent --label--> child`.
+/// The rules whose pattern starts with one literal prefix (12 bytes). The key is the prefix's
+/// decoded segments joined by `/` (no leading slash): exactly the bytes of a request path that
+/// has those segments first.
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Edge {
-    /// Parent node.
-    pub parent: u32,
-    /// The segment (decoded bytes).
-    pub label: Str,
-    /// Child node.
-    pub child: u32,
+pub struct Entry {
+    /// The key: offset in the pool.
+    pub key: u32,
+    /// The rule (single) or the list's offset in [`RuleSet::rule_ids`], see [`entry_kinds`].
+    pub rules: u32,
+    /// Length of the key.
+    pub key_len: u16,
+    /// Number of segments in the key (at most [`crate::MAX_KEY_DEPTH`]).
+    pub depth: u8,
+    /// [`entry_kinds`].
+    pub kinds: u8,
 }
 
-/// The trie of one `scheme://host`.
+/// The index of one `scheme://host`, or of the host-less rules.
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Its open-addressing table in [`RuleSet::slots`], probed linearly from
+    /// [`crate::slot_of`] of the key's [`crate::prefix_hash`]. A slot is 0 when empty, else
+    /// the entry index + 1 ([`crate::SLOT_ENTRY_MASK`]) with the key's [`crate::slot_tag`].
+    pub slots: Span,
+    /// Bit `min(depth, 63)` is set when an entry of that depth has splat or rest rules.
+    pub prefix_depths: u64,
+    /// Bit `min(depth, 63)` is set when an entry of that depth has exact rules.
+    pub exact_depths: u64,
+}
+
+/// A host with rules of its own.
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Host {
     /// 0 for `http`, 1 for `https`.
     pub scheme: u8,
     /// Lower-case host without port.
     pub host: Str,
-    /// Root node.
-    pub root: u32,
-}
-
-/// A rule the trie cannot index (mid-path or multiple wildcards, prefix wildcards).
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SideRule {
-    /// Rule index.
-    pub rule: u32,
-    /// Index into [`RuleSet::hosts`], or [`NONE`] for a host-less rule.
-    pub host: u32,
+    /// Its index.
+    pub scope: Scope,
 }
 
 /// A compiled site: the root of the archive.
@@ -225,6 +246,8 @@ pub struct RuleSet {
     pub files: Vec<FileRange>,
     /// The rules, in priority order.
     pub rules: Vec<Rule>,
+    /// Details of the rules that have any.
+    pub details: Vec<Detail>,
     /// Pattern segments of every rule.
     pub segments: Vec<PatternSegment>,
     /// `to` parts of every rule.
@@ -237,22 +260,17 @@ pub struct RuleSet {
     pub values: Vec<Str>,
     /// Proxy headers.
     pub headers: Vec<HeaderPair>,
-    /// Trie nodes of every host.
-    pub nodes: Vec<Node>,
-    /// Trie edges.
-    pub edges: Vec<Edge>,
-    /// Open-addressing table over `edges` by [`crate::edge_hash`]: edge index + 1, 0 if empty.
-    /// Its length is a power of two.
-    pub edge_slots: Vec<u32>,
-    /// Rule index lists of the nodes.
+    /// Index entries of every scope.
+    pub entries: Vec<Entry>,
+    /// The scopes' hash tables, one after another.
+    pub slots: Vec<u32>,
+    /// Rule lists of entries with more than one rule.
     pub rule_ids: Vec<u32>,
-    /// Host tries, sorted by (scheme, host).
+    /// Hosts with rules, sorted by (scheme, host).
     pub hosts: Vec<Host>,
     /// Open-addressing table over `hosts` by [`crate::host_hash`]: host index + 1, 0 if empty.
     /// Its length is a power of two.
     pub host_slots: Vec<u32>,
-    /// Root node of the host-less trie.
-    pub hostless_root: u32,
-    /// Rules outside the tries, ascending.
-    pub side: Vec<SideRule>,
+    /// The index of the host-less rules.
+    pub hostless: Scope,
 }

@@ -27,6 +27,10 @@ fn in_range(start: u32, len: u32, bound: usize) -> bool {
     (start as usize).checked_add(len as usize).is_some_and(|end| end <= bound)
 }
 
+fn span_ok(s: &ArchivedSpan, bound: usize) -> bool {
+    in_range(s.start.to_native(), s.len.to_native(), bound)
+}
+
 /// The records of a span (empty if out of range, which validation rules out).
 pub fn span<'a, T>(items: &'a [T], s: &ArchivedSpan) -> &'a [T] {
     slice(items, s.start.to_native(), s.len.to_native())
@@ -36,6 +40,20 @@ fn slice<T>(items: &[T], start: u32, len: u32) -> &[T] {
     let start = start as usize;
     items.get(start..start.saturating_add(len as usize)).unwrap_or_default()
 }
+
+/// A rule's pattern as the matchers see it.
+#[derive(Clone, Copy)]
+pub enum PatternShape<'a> {
+    /// Exactly the literal segments of its index key.
+    Exact,
+    /// Its index key followed by `/*`.
+    SplatTail,
+    /// Stored segments, matched in full.
+    Stored(&'a [ArchivedPatternSegment]),
+}
+
+/// The rule lists of an entry: exact, splat and rest, each ascending.
+pub type EntryLists<'a> = [&'a [rkyv::rend::u32_le]; 3];
 
 impl ArchivedRuleSet {
     fn str_ok(&self, s: &ArchivedStr) -> bool {
@@ -52,14 +70,42 @@ impl ArchivedRuleSet {
         slice(&self.pool, r.to_start.to_native(), u32::from(r.to_len.to_native()))
     }
 
-    /// A rule's pattern segments.
+    /// A rule's detail record.
+    pub fn detail(&self, r: &ArchivedRule) -> Option<&ArchivedDetail> {
+        self.details.get(r.detail.to_native() as usize)
+    }
+
+    /// A rule's stored pattern segments (empty when its index key is its pattern).
     pub fn pattern(&self, r: &ArchivedRule) -> &[ArchivedPatternSegment] {
-        slice(&self.segments, r.pattern.to_native(), u32::from(r.pattern_len))
+        match self.detail(r) {
+            Some(d) if r.pattern_len > 0 => slice(&self.segments, d.pattern.to_native(), u32::from(r.pattern_len)),
+            _ => &[],
+        }
+    }
+
+    /// A rule's pattern shape.
+    pub fn shape(&self, r: &ArchivedRule) -> PatternShape<'_> {
+        if r.pattern_len > 0 {
+            PatternShape::Stored(self.pattern(r))
+        } else if r.flags & rule_flags::SPLAT_TAIL != 0 {
+            PatternShape::SplatTail
+        } else {
+            PatternShape::Exact
+        }
     }
 
     /// A rule's `to` parts (empty when it has no captures).
     pub fn parts(&self, r: &ArchivedRule) -> &[ArchivedToPart] {
-        slice(&self.parts, r.parts.to_native(), u32::from(r.parts_len))
+        match self.detail(r) {
+            Some(d) => slice(&self.parts, d.parts.to_native(), u32::from(r.parts_len)),
+            None => &[],
+        }
+    }
+
+    /// The loop guard's `scheme://host` length and prefix length within `to` (SPEC §3.10).
+    pub fn guard(&self, r: &ArchivedRule) -> (usize, usize) {
+        self.detail(r)
+            .map_or((0, 0), |d| (usize::from(d.guard_origin.to_native()), usize::from(d.guard_prefix.to_native())))
     }
 
     /// The text of a pattern segment.
@@ -74,7 +120,7 @@ impl ArchivedRuleSet {
 
     /// A rule's extra record.
     pub fn extra(&self, r: &ArchivedRule) -> Option<&ArchivedExtra> {
-        self.extras.get(r.extra.to_native() as usize)
+        self.extras.get(self.detail(r)?.extra.to_native() as usize)
     }
 
     /// A rule's query constraints.
@@ -82,14 +128,31 @@ impl ArchivedRuleSet {
         self.extra(r).map_or(&[], |e| span(&self.queries, &e.query))
     }
 
+    /// How many captures a rule's path makes.
+    pub fn path_capture_count(&self, r: &ArchivedRule) -> usize {
+        match self.shape(r) {
+            PatternShape::Exact => 0,
+            PatternShape::SplatTail => 1,
+            PatternShape::Stored(p) => p.iter().filter(|s| s.kind != segment_kind::LITERAL).count(),
+        }
+    }
+
     /// The name of capture `i` of a rule: the path's placeholders and wildcards by position,
     /// then the query captures; and whether it is a query capture.
     pub fn capture_name(&self, r: &ArchivedRule, i: usize) -> Option<(&[u8], bool)> {
-        let mut path = self.pattern(r).iter().filter(|s| s.kind != segment_kind::LITERAL);
-        let path_count = path.clone().count();
+        let path_count = self.path_capture_count(r);
         if i < path_count {
-            let s = path.nth(i)?;
-            let name = if s.kind == segment_kind::PLACEHOLDER { self.segment_text(s) } else { SPLAT };
+            let name = match self.shape(r) {
+                PatternShape::Stored(p) => {
+                    let s = p.iter().filter(|s| s.kind != segment_kind::LITERAL).nth(i)?;
+                    if s.kind == segment_kind::PLACEHOLDER {
+                        self.segment_text(s)
+                    } else {
+                        SPLAT
+                    }
+                }
+                _ => SPLAT,
+            };
             return Some((name, false));
         }
         let q = self.queries(r).iter().filter(|q| q.capture == 1).nth(i - path_count)?;
@@ -98,8 +161,34 @@ impl ArchivedRuleSet {
 
     /// How many captures a rule makes.
     pub fn capture_count(&self, r: &ArchivedRule) -> usize {
-        self.pattern(r).iter().filter(|s| s.kind != segment_kind::LITERAL).count()
-            + self.queries(r).iter().filter(|q| q.capture == 1).count()
+        self.path_capture_count(r) + self.queries(r).iter().filter(|q| q.capture == 1).count()
+    }
+
+    /// An entry's key.
+    pub fn key(&self, e: &ArchivedEntry) -> &[u8] {
+        slice(&self.pool, e.key.to_native(), u32::from(e.key_len.to_native()))
+    }
+
+    /// An entry's rule lists: exact, splat, rest.
+    pub fn entry_lists<'a>(&'a self, e: &'a ArchivedEntry) -> EntryLists<'a> {
+        let mut lists: EntryLists<'a> = [&[], &[], &[]];
+        if e.kinds & entry_kinds::LIST == 0 {
+            for (bit, list) in [entry_kinds::EXACT, entry_kinds::SPLAT, entry_kinds::REST].into_iter().zip(&mut lists) {
+                if e.kinds & bit != 0 {
+                    *list = std::slice::from_ref(&e.rules);
+                }
+            }
+            return lists;
+        }
+        let start = e.rules.to_native() as usize;
+        let Some(counts) = self.rule_ids.get(start..start.saturating_add(3)) else { return lists };
+        let mut at = start + 3;
+        for (count, list) in counts.iter().zip(&mut lists) {
+            let len = count.to_native() as usize;
+            *list = self.rule_ids.get(at..at.saturating_add(len)).unwrap_or_default();
+            at = at.saturating_add(len);
+        }
+        lists
     }
 
     /// The source file of rule `index`.
@@ -110,9 +199,6 @@ impl ArchivedRuleSet {
 
     /// Checks every reference of the rule set.
     pub fn validate(&self) -> Result<(), InvalidIndex> {
-        let span_ok = |s: &ArchivedSpan, bound: usize| in_range(s.start.to_native(), s.len.to_native(), bound);
-        let index_ok = |i: u32, bound: usize| (i as usize) < bound;
-        let opt_ok = |i: u32, bound: usize| i == NONE || (i as usize) < bound;
         let mut previous = 0;
         for f in self.files.iter() {
             check(self.str_ok(&f.name) && f.first_rule.to_native() >= previous, "file ranges")?;
@@ -130,25 +216,7 @@ impl ArchivedRuleSet {
             check(s.kind <= segment_kind::PREFIX && in_range(s.start.to_native(), len, self.pool.len()), "segment")?;
         }
         for r in self.rules.iter() {
-            check(in_range(r.to_start.to_native(), u32::from(r.to_len.to_native()), self.pool.len()), "rule to")?;
-            check(in_range(r.pattern.to_native(), u32::from(r.pattern_len), self.segments.len()), "rule pattern")?;
-            check(in_range(r.parts.to_native(), u32::from(r.parts_len), self.parts.len()), "rule parts")?;
-            check(opt_ok(r.extra.to_native(), self.extras.len()), "rule extra")?;
-            let to_len = r.to_len.to_native();
-            let guard_end = u32::from(r.guard_origin.to_native()) + u32::from(r.guard_prefix.to_native());
-            check(guard_end <= u32::from(to_len), "rule guard")?;
-            let wildcards = self
-                .pattern(r)
-                .iter()
-                .filter(|s| s.kind == segment_kind::SPLAT || s.kind == segment_kind::PREFIX)
-                .count();
-            check(wildcards <= MAX_WILDCARDS, "pattern wildcards")?;
-            let captures = self.capture_count(r);
-            for p in self.parts(r) {
-                let text_ok = u32::from(p.start.to_native()) + u32::from(p.len.to_native()) <= u32::from(to_len);
-                check(p.kind <= part_kind::CAPTURE && text_ok, "to part")?;
-                check(p.kind != part_kind::CAPTURE || usize::from(p.capture) < captures, "part capture")?;
-            }
+            self.validate_rule(r)?;
         }
         for q in self.queries.iter() {
             check(self.str_ok(&q.key) && self.str_ok(&q.value), "query constraint")?;
@@ -159,33 +227,89 @@ impl ArchivedRuleSet {
         for h in self.headers.iter() {
             check(self.str_ok(&h.name) && self.str_ok(&h.value), "header")?;
         }
-        let nodes = self.nodes.len();
-        for n in self.nodes.iter() {
-            check(opt_ok(n.placeholder.to_native(), nodes), "node placeholder")?;
-            check(span_ok(&n.terminal, self.rule_ids.len()) && span_ok(&n.splat, self.rule_ids.len()), "node rules")?;
+        for e in self.entries.iter() {
+            self.validate_entry(e)?;
         }
-        for e in self.edges.iter() {
-            check(index_ok(e.parent.to_native(), nodes) && index_ok(e.child.to_native(), nodes), "edge node")?;
-            check(self.str_ok(&e.label), "edge label")?;
-        }
-        check(self.edge_slots.len().is_power_of_two(), "edge table size")?;
-        for s in self.edge_slots.iter() {
-            check(s.to_native() as usize <= self.edges.len(), "edge slot")?;
-        }
-        for id in self.rule_ids.iter() {
-            check(index_ok(id.to_native(), self.rules.len()), "rule id")?;
-        }
+        self.validate_scope(&self.hostless)?;
         for h in self.hosts.iter() {
-            check(self.str_ok(&h.host) && index_ok(h.root.to_native(), nodes), "host")?;
+            check(self.str_ok(&h.host), "host")?;
+            self.validate_scope(&h.scope)?;
         }
         check(self.host_slots.len().is_power_of_two(), "host table size")?;
         for s in self.host_slots.iter() {
             check(s.to_native() as usize <= self.hosts.len(), "host slot")?;
         }
-        check(index_ok(self.hostless_root.to_native(), nodes), "host-less root")?;
-        for s in self.side.iter() {
-            check(index_ok(s.rule.to_native(), self.rules.len()), "side rule")?;
-            check(opt_ok(s.host.to_native(), self.hosts.len()), "side host")?;
+        Ok(())
+    }
+
+    fn validate_rule(&self, r: &ArchivedRule) -> Result<(), InvalidIndex> {
+        let to_len = r.to_len.to_native();
+        check(in_range(r.to_start.to_native(), u32::from(to_len), self.pool.len()), "rule to")?;
+        check(r.reserved == 0 && r.flags < 64, "rule flags")?;
+        match self.detail(r) {
+            None => {
+                let plain = r.pattern_len == 0 && r.parts_len == 0 && r.flags & rule_flags::GUARD == 0;
+                check(r.detail.to_native() == NONE && plain, "rule detail")?;
+            }
+            Some(d) => {
+                check(in_range(d.pattern.to_native(), u32::from(r.pattern_len), self.segments.len()), "rule pattern")?;
+                check(in_range(d.parts.to_native(), u32::from(r.parts_len), self.parts.len()), "rule parts")?;
+                check(d.extra.to_native() == NONE || (d.extra.to_native() as usize) < self.extras.len(), "rule extra")?;
+                let guard_end = u32::from(d.guard_origin.to_native()) + u32::from(d.guard_prefix.to_native());
+                check(guard_end <= u32::from(to_len), "rule guard")?;
+            }
+        }
+        let wildcards =
+            self.pattern(r).iter().filter(|s| s.kind == segment_kind::SPLAT || s.kind == segment_kind::PREFIX).count();
+        check(wildcards <= MAX_WILDCARDS, "pattern wildcards")?;
+        let captures = self.capture_count(r);
+        for p in self.parts(r) {
+            let text_ok = u32::from(p.start.to_native()) + u32::from(p.len.to_native()) <= u32::from(to_len);
+            check(p.kind <= part_kind::CAPTURE && text_ok, "to part")?;
+            check(p.kind != part_kind::CAPTURE || usize::from(p.capture) < captures, "part capture")?;
+        }
+        Ok(())
+    }
+
+    fn validate_entry(&self, e: &ArchivedEntry) -> Result<(), InvalidIndex> {
+        let key_ok = in_range(e.key.to_native(), u32::from(e.key_len.to_native()), self.pool.len());
+        check(key_ok && usize::from(e.depth) <= crate::MAX_KEY_DEPTH, "entry key")?;
+        let kinds = e.kinds & !entry_kinds::LIST;
+        check(e.kinds < 16 && kinds != 0, "entry kinds")?;
+        if e.kinds & entry_kinds::LIST == 0 {
+            check(kinds.count_ones() == 1, "entry kinds")?;
+        } else {
+            let start = e.rules.to_native() as usize;
+            let counts = self.rule_ids.get(start..start.saturating_add(3)).ok_or(InvalidIndex("entry list"))?;
+            let total = counts.iter().try_fold(3usize, |sum, c| sum.checked_add(c.to_native() as usize));
+            check(
+                total.is_some_and(|t| start.checked_add(t).is_some_and(|end| end <= self.rule_ids.len())),
+                "entry list",
+            )?;
+        }
+        for (kind, list) in self.entry_lists(e).iter().enumerate() {
+            let mut previous = None;
+            for id in list.iter() {
+                let r = self.rules.get(id.to_native() as usize).ok_or(InvalidIndex("entry rule"))?;
+                check(previous.is_none_or(|p| p < id.to_native()), "entry list order")?;
+                previous = Some(id.to_native());
+                let splat_tail = r.flags & rule_flags::SPLAT_TAIL != 0;
+                let shape_ok = match kind {
+                    0 => r.pattern_len == 0 && !splat_tail,
+                    1 => r.pattern_len == 0 && splat_tail,
+                    _ => r.pattern_len > 0,
+                };
+                check(shape_ok, "entry rule shape")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_scope(&self, s: &ArchivedScope) -> Result<(), InvalidIndex> {
+        check(span_ok(&s.slots, self.slots.len()), "scope slots")?;
+        for slot in span(&self.slots, &s.slots) {
+            let (slot, entry) = (slot.to_native(), slot.to_native() & crate::SLOT_ENTRY_MASK);
+            check((slot == 0 || entry != 0) && entry as usize <= self.entries.len(), "index slot")?;
         }
         Ok(())
     }

@@ -1,9 +1,9 @@
 //! The loop guard (SPEC §3.10): refuse a rule whose substituted `to` would match its own `from`.
 
 use detour_format::encoding::decode_into;
-use detour_format::{rule_flags, segment_kind, ArchivedRuleSet};
+use detour_format::{rule_flags, segment_kind, ArchivedRuleSet, PatternShape};
 
-use crate::path::{match_pattern, segments};
+use crate::path::{match_shape, segments};
 use crate::substitute::{textual, Captures, TextBuffers};
 
 /// The request's `scheme://host` (host without port), for absolute guards.
@@ -29,23 +29,30 @@ pub struct GuardBuffers<'a> {
     pub segs: &'a mut Vec<(u32, u32)>,
 }
 
-/// True when the guard refuses rule `index` for this request. `path` is the decoded request path;
-/// `caps` holds the rule's path captures (first) and `path_captures` counts them.
+/// A rule and the index key it was found under: the key's text and number of segments.
+pub struct Candidate<'a> {
+    pub rule: usize,
+    pub key: &'a [u8],
+    pub depth: usize,
+}
+
+/// True when the guard refuses the candidate rule for this request. `path` is the decoded
+/// request path; `caps` holds the rule's path captures (first) and `path_captures` counts them.
 pub fn fires(
     set: &ArchivedRuleSet,
-    index: usize,
+    candidate: &Candidate<'_>,
     path: &[u8],
     origin: &Origin<'_>,
     caps: &Captures<'_>,
     path_captures: usize,
     bufs: &mut GuardBuffers<'_>,
 ) -> bool {
-    let Some(rule) = set.rules.get(index) else { return false };
+    let Some(rule) = set.rules.get(candidate.rule) else { return false };
     if rule.flags & rule_flags::GUARD == 0 {
         return false;
     }
     let to = set.to(rule);
-    let (start, len) = (usize::from(rule.guard_origin.to_native()), usize::from(rule.guard_prefix.to_native()));
+    let (start, len) = set.guard(rule);
     let (guard_origin, prefix) = (&to[..start.min(to.len())], to.get(start..start + len).unwrap_or_default());
     if rule.flags & rule_flags::GUARD_ABSOLUTE != 0 && !origin.equals(guard_origin) {
         return false;
@@ -56,11 +63,16 @@ pub fn fires(
     textual(set, rule, caps, path_captures, &mut bufs.text);
     bufs.path.clear();
     decode_into(bufs.text.text, false, bufs.path);
-    let pattern = set.pattern(rule);
+    let shape = set.shape(rule);
     // A text that does not start with `/` (an absolute URL) only fits a FROM opening with `*`.
-    if !bufs.path.starts_with(b"/") && pattern.first().is_none_or(|s| s.kind != segment_kind::SPLAT) {
+    let opens_with_splat = match shape {
+        PatternShape::Exact => false,
+        PatternShape::SplatTail => candidate.depth == 0,
+        PatternShape::Stored(pattern) => pattern.first().is_some_and(|s| s.kind == segment_kind::SPLAT),
+    };
+    if !bufs.path.starts_with(b"/") && !opens_with_splat {
         return false;
     }
     segments(bufs.path, bufs.segs);
-    match_pattern(set, pattern, bufs.path, bufs.segs, false, |_| {})
+    match_shape(set, shape, candidate.key, candidate.depth, bufs.path, bufs.segs, |_| {})
 }

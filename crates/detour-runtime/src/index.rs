@@ -1,13 +1,13 @@
-//! Finding candidate rules: the lowest-index rule above a bound whose host and path can match,
-//! from the segment tries and the ordered side list.
+//! Finding candidate rules: the index entries whose key the request path starts with, in the
+//! host-less scope and the request host's.
 
 use std::cmp::Ordering;
 
-use detour_format::{edge_hash, host_hash, span, ArchivedRuleSet, NONE};
+use detour_format::{
+    host_hash, prefix_hash, slot_of, slot_tag, span, ArchivedRuleSet, ArchivedScope, MAX_KEY_DEPTH, PREFIX_SEED,
+    SLOT_ENTRY_MASK,
+};
 use rkyv::rend::u32_le;
-
-/// Deepest trie level walked; no rule pattern is deeper (`detour_rules::limits`).
-const MAX_DEPTH: usize = 256;
 
 /// The index of `scheme://host` (host without port, any case) in the host table.
 pub fn find_host(set: &ArchivedRuleSet, scheme: &str, host: &str) -> Option<u32> {
@@ -46,66 +46,92 @@ pub fn find_host(set: &ArchivedRuleSet, scheme: &str, host: &str) -> Option<u32>
     None
 }
 
-fn child(set: &ArchivedRuleSet, parent: u32, label: &[u8]) -> Option<u32> {
-    let slots = &set.edge_slots;
-    let mask = slots.len().wrapping_sub(1);
-    let mut i = (edge_hash(parent, label) as usize) & mask;
+/// An entry whose key the request path starts with, and the key's depth.
+#[derive(Debug, Clone, Copy)]
+pub struct Found {
+    pub entry: u32,
+    pub depth: u32,
+}
+
+/// The first `depth` segments of a path as the index keys them: joined by `/`.
+pub fn key_text<'p>(path: &'p [u8], segs: &[(u32, u32)], depth: usize) -> &'p [u8] {
+    match depth.checked_sub(1).and_then(|last| segs.get(last)) {
+        Some(&(_, end)) => path.get(segs[0].0 as usize..end as usize).unwrap_or_default(),
+        None => &[],
+    }
+}
+
+/// The deepest prefix of a path of `n` segments that a scope may have an entry for.
+fn deepest(scope: &ArchivedScope, n: usize) -> Option<usize> {
+    let reach = n.min(MAX_KEY_DEPTH);
+    let prefix = scope.prefix_depths.to_native();
+    let mut deepest = match prefix.checked_ilog2() {
+        Some(63) => Some(reach),
+        Some(bit) => Some((bit as usize).min(reach)),
+        None => None,
+    };
+    if n <= MAX_KEY_DEPTH && scope.exact_depths.to_native() & (1 << n.min(63)) != 0 {
+        deepest = Some(n);
+    }
+    deepest
+}
+
+fn lookup(set: &ArchivedRuleSet, scope: &ArchivedScope, hash: u64, depth: usize, key: &[u8]) -> Option<u32> {
+    let slots = span(&set.slots, &scope.slots);
+    if slots.is_empty() {
+        return None;
+    }
+    let tag = slot_tag(hash);
+    let mut i = slot_of(hash, slots.len());
     for _ in 0..slots.len() {
         let slot = slots.get(i)?.to_native();
         if slot == 0 {
             return None;
         }
-        let e = set.edges.get(slot as usize - 1)?;
-        if e.parent.to_native() == parent && set.str(&e.label) == label {
-            return Some(e.child.to_native());
+        if slot & !SLOT_ENTRY_MASK == tag {
+            let e = (slot & SLOT_ENTRY_MASK) - 1;
+            let entry = set.entries.get(e as usize)?;
+            if usize::from(entry.depth) == depth && set.key(entry) == key {
+                return Some(e);
+            }
         }
-        i = (i + 1) & mask;
+        i = if i + 1 == slots.len() { 0 } else { i + 1 };
     }
     None
 }
 
-/// The first id `>= min` of an ascending id list.
-fn first_at_least(ids: &[u32_le], min: u32) -> Option<u32> {
-    let at = ids.partition_point(|id| id.to_native().cmp(&min) == Ordering::Less);
-    ids.get(at).map(|id| id.to_native())
-}
-
-/// A trie walk for one request path.
-pub struct Walk<'a> {
-    pub set: &'a ArchivedRuleSet,
-    pub path: &'a [u8],
-    pub segs: &'a [(u32, u32)],
-}
-
-impl Walk<'_> {
-    /// Lowers `best` to the lowest rule `>= min` under `node` that matches the path from
-    /// segment `depth` on.
-    pub fn lowest(&self, node: u32, depth: usize, min: u32, best: &mut u32) {
-        let Some(n) = self.set.nodes.get(node as usize) else { return };
-        if n.max_rule.to_native() < min || n.min_rule.to_native() >= *best {
-            return;
+/// Appends to `found` the entry of every prefix of the path (segments `segs`) in each scope:
+/// one hash pass over the segments, one probe per scope at each depth it has entries for.
+pub fn probe(
+    set: &ArchivedRuleSet,
+    scopes: &[&ArchivedScope],
+    path: &[u8],
+    segs: &[(u32, u32)],
+    found: &mut Vec<Found>,
+) {
+    let n = segs.len();
+    let Some(last) = scopes.iter().filter_map(|s| deepest(s, n)).max() else { return };
+    let mut hash = PREFIX_SEED;
+    for depth in 0..=last {
+        if depth > 0 {
+            let (s, e) = segs[depth - 1];
+            hash = prefix_hash(hash, &path[s as usize..e as usize]);
         }
-        let mut offer = |ids: &[u32_le]| {
-            if let Some(id) = first_at_least(ids, min) {
-                *best = (*best).min(id);
+        let bit = 1u64 << depth.min(63);
+        for scope in scopes {
+            let wanted =
+                scope.prefix_depths.to_native() & bit != 0 || (depth == n && scope.exact_depths.to_native() & bit != 0);
+            if wanted {
+                if let Some(entry) = lookup(set, scope, hash, depth, key_text(path, segs, depth)) {
+                    found.push(Found { entry, depth: depth as u32 });
+                }
             }
-        };
-        offer(span(&self.set.rule_ids, &n.splat));
-        if depth == self.segs.len() {
-            offer(span(&self.set.rule_ids, &n.terminal));
-            return;
-        }
-        if depth >= MAX_DEPTH {
-            return;
-        }
-        let (s, e) = self.segs[depth];
-        let seg = &self.path[s as usize..e as usize];
-        if let Some(c) = child(self.set, node, seg) {
-            self.lowest(c, depth + 1, min, best);
-        }
-        let placeholder = n.placeholder.to_native();
-        if !seg.is_empty() && placeholder != NONE {
-            self.lowest(placeholder, depth + 1, min, best);
         }
     }
+}
+
+/// The first id `>= min` of an ascending id list.
+pub fn first_at_least(ids: &[u32_le], min: u32) -> Option<u32> {
+    let at = ids.partition_point(|id| id.to_native().cmp(&min) == Ordering::Less);
+    ids.get(at).map(|id| id.to_native())
 }

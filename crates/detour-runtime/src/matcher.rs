@@ -2,14 +2,14 @@
 
 use detour_format::encoding::decode_into;
 use detour_format::encoding::encode_rule_text;
-use detour_format::{rule_flags, segment_kind, span, ArchivedRuleSet, NONE};
+use detour_format::{rule_flags, span, ArchivedRuleSet, NONE};
 
 use crate::blob::Blob;
 use crate::conditions::{conditions_hold, query_holds};
-use crate::guard::{self, GuardBuffers, Origin};
-use crate::index::{find_host, Walk};
+use crate::guard::{self, Candidate, GuardBuffers, Origin};
+use crate::index::{find_host, first_at_least, key_text, probe};
 use crate::outcome::{utf8, Decision, Outcome};
-use crate::path::{match_pattern, segments};
+use crate::path::{match_shape, segments};
 use crate::request::host_without_port;
 use crate::substitute::{encode_by_origin, finish_target, from_parts, textual, Captures, TextBuffers};
 use crate::{jwt, Request, Scratch};
@@ -82,6 +82,7 @@ impl Matcher {
             guard_segs,
             jwt,
             host_cache,
+            found,
         } = scratch;
         let path: &[u8] = if req.path.contains(&b'%') {
             decoded.clear();
@@ -113,49 +114,46 @@ impl Matcher {
             }
             index
         };
-        let host_root = host_index.and_then(|h| set.hosts.get(h as usize)).map(|h| h.root.to_native());
-        let walk = Walk { set, path, segs };
+        let hostless = &set.hostless;
+        let host_scope = host_index.and_then(|h| set.hosts.get(h as usize)).map(|h| &h.scope);
+        found.clear();
+        match host_scope {
+            Some(scope) => probe(set, &[hostless, scope], path, segs, found),
+            None => probe(set, &[hostless], path, segs, found),
+        }
+        let n = segs.len();
         let mut min = 0u32;
-        let mut side = 0usize;
         let mut denied = false;
         let found = loop {
+            // The lowest rule >= min of every list that applies: exact rules only where the
+            // key is the whole path.
             let mut best = NONE;
-            let mut from_side = false;
-            walk.lowest(set.hostless_root.to_native(), 0, min, &mut best);
-            if let Some(root) = host_root {
-                walk.lowest(root, 0, min, &mut best);
-            }
-            while let Some(entry) = set.side.get(side) {
-                let rule = entry.rule.to_native();
-                if rule >= best {
-                    break;
-                }
-                let host_ok = entry.host.to_native() == NONE || Some(entry.host.to_native()) == host_index;
-                if rule >= min && host_ok {
-                    let pattern = set.pattern(&set.rules[rule as usize]);
-                    if match_pattern(set, pattern, path, segs, false, |_| {}) {
-                        best = rule;
-                        from_side = true;
-                        break;
+            let mut best_depth = 0;
+            for f in found.iter() {
+                let Some(entry) = set.entries.get(f.entry as usize) else { continue };
+                let lists = set.entry_lists(entry);
+                let skip = usize::from(f.depth as usize != n);
+                for list in &lists[skip..] {
+                    if let Some(id) = first_at_least(list, min).filter(|&id| id < best) {
+                        best = id;
+                        best_depth = f.depth as usize;
                     }
                 }
-                side += 1;
             }
             if best == NONE {
                 break None;
             }
             min = best + 1;
             let index = best as usize;
-            let rule = &set.rules[index];
+            let Some(rule) = set.rules.get(index) else { continue };
             let force = rule.flags & rule_flags::FORCE != 0;
             if req.asset_exists && !force {
                 continue;
             }
             caps.clear();
             capbuf.clear();
-            // A trie rule's literals sit at fixed positions the trie already compared; a
-            // side-list rule's literals decide where its wildcards end, so they are compared.
-            let matched = match_pattern(set, set.pattern(rule), path, segs, !from_side, |v| {
+            let candidate = Candidate { rule: index, key: key_text(path, segs, best_depth), depth: best_depth };
+            let matched = match_shape(set, set.shape(rule), candidate.key, best_depth, path, segs, |v| {
                 let start = capbuf.len() as u32;
                 capbuf.extend_from_slice(v);
                 caps.push((start, capbuf.len() as u32));
@@ -171,7 +169,15 @@ impl Matcher {
                     path: guard_path,
                     segs: guard_segs,
                 };
-                if guard::fires(set, index, path, &Origin { scheme: req.scheme, host }, &c, path_captures, &mut bufs) {
+                if guard::fires(
+                    set,
+                    &candidate,
+                    path,
+                    &Origin { scheme: req.scheme, host },
+                    &c,
+                    path_captures,
+                    &mut bufs,
+                ) {
                     break None;
                 }
             }
@@ -194,7 +200,7 @@ impl Matcher {
         };
         let rule = &set.rules[index];
         let flags = rule.flags;
-        let path_count = set.pattern(rule).iter().filter(|s| s.kind != segment_kind::LITERAL).count();
+        let path_count = set.path_capture_count(rule);
         let c = Captures { ranges: caps, bytes: capbuf, path_count };
         if caps.is_empty() {
             // No captures: `to` is the target's text as written.

@@ -5,7 +5,9 @@
 //! still matches; reading captures left to right with those ends gives exactly the reference's
 //! greedy choice, in O(segments × pattern) time and O(wildcards) stack space.
 
-use detour_format::{segment_kind, ArchivedPatternSegment, ArchivedRuleSet, MAX_WILDCARDS};
+use detour_format::{segment_kind, ArchivedPatternSegment, ArchivedRuleSet, PatternShape, MAX_WILDCARDS};
+
+use crate::index::key_text;
 
 /// Splits a decoded path into segment ranges: after the leading `/`, on `/`, with one trailing
 /// empty segment dropped. Paths over 4 GiB have no segments (and so match nothing but `/`).
@@ -36,8 +38,6 @@ struct Subject<'a> {
     set: &'a ArchivedRuleSet,
     path: &'a [u8],
     segs: &'a [(u32, u32)],
-    /// The trie already compared every literal segment on the way to this rule.
-    literals_checked: bool,
 }
 
 impl Subject<'_> {
@@ -51,7 +51,7 @@ impl Subject<'_> {
             && block.iter().enumerate().all(|(i, el)| {
                 let seg = self.seg(at + i);
                 if el.kind == segment_kind::LITERAL {
-                    self.literals_checked || seg == self.set.segment_text(el)
+                    seg == self.set.segment_text(el)
                 } else {
                     !seg.is_empty()
                 }
@@ -87,18 +87,42 @@ impl Subject<'_> {
     }
 }
 
-/// Matches a decoded path (and its segments) against a pattern. On a match, calls `capture` with
-/// each capture's bytes in pattern order and returns true. `literals_checked` skips comparing
-/// literal segments, for a rule the trie reached along exactly these segments.
+/// Matches a decoded path (and its segments) against a rule's pattern shape, whose index key
+/// is `key` of `depth` segments. On a match, calls `capture` with each capture's bytes in
+/// pattern order and returns true.
+pub fn match_shape(
+    set: &ArchivedRuleSet,
+    shape: PatternShape<'_>,
+    key: &[u8],
+    depth: usize,
+    path: &[u8],
+    segs: &[(u32, u32)],
+    mut capture: impl FnMut(&[u8]),
+) -> bool {
+    match shape {
+        PatternShape::Exact => segs.len() == depth && key_text(path, segs, depth) == key,
+        PatternShape::SplatTail => {
+            if segs.len() < depth || key_text(path, segs, depth) != key {
+                return false;
+            }
+            // The rest of the path, trailing slash included; nothing when no segment is left.
+            capture(segs.get(depth).map_or(&[][..], |&(start, _)| &path[start as usize..]));
+            true
+        }
+        PatternShape::Stored(pattern) => match_pattern(set, pattern, path, segs, capture),
+    }
+}
+
+/// Matches a decoded path (and its segments) against stored pattern segments. On a match,
+/// calls `capture` with each capture's bytes in pattern order and returns true.
 pub fn match_pattern(
     set: &ArchivedRuleSet,
     pattern: &[ArchivedPatternSegment],
     path: &[u8],
     segs: &[(u32, u32)],
-    literals_checked: bool,
     mut capture: impl FnMut(&[u8]),
 ) -> bool {
-    let sub = Subject { set, path, segs, literals_checked };
+    let sub = Subject { set, path, segs };
     let n = segs.len();
     let mut wild = [0usize; MAX_WILDCARDS];
     let mut m = 0;

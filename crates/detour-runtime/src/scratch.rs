@@ -23,6 +23,8 @@ pub struct Scratch {
     /// The last host looked up: (blob checksum, scheme, host) and its index. Requests to one
     /// server mostly share a host; the checksum keeps a swapped blob from reusing the index.
     pub(crate) host_cache: HostCache,
+    /// The index entries the request's prefixes hit.
+    pub(crate) found: Vec<crate::index::Found>,
 }
 
 /// See [`Scratch::host_cache`].
@@ -67,6 +69,8 @@ impl Scratch {
                 host: Vec::with_capacity(256),
                 ..HostCache::default()
             },
+            // Two scopes, every key depth.
+            found: Vec::with_capacity(2 * (detour_format::MAX_KEY_DEPTH + 1)),
         }
     }
 }
