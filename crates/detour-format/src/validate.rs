@@ -193,6 +193,9 @@ impl ArchivedRuleSet {
 
     /// The source file of rule `index`.
     pub fn file_of(&self, index: usize) -> &[u8] {
+        if let [only] = self.files.as_slice() {
+            return self.str(&only.name);
+        }
         let at = self.files.partition_point(|f| f.first_rule.to_native() as usize <= index);
         at.checked_sub(1).and_then(|i| self.files.get(i)).map_or(&[], |f| self.str(&f.name))
     }

@@ -3,7 +3,7 @@
 use detour_format::encoding::decode_into;
 use detour_format::{rule_flags, segment_kind, ArchivedRuleSet, PatternShape};
 
-use crate::path::{match_shape, segments};
+use crate::path::{match_after_key, segments, starts_with_key};
 use crate::substitute::{textual, Captures, TextBuffers};
 
 /// The request's `scheme://host` (host without port), for absolute guards.
@@ -74,5 +74,6 @@ pub fn fires(
         return false;
     }
     segments(bufs.path, bufs.segs);
-    match_shape(set, shape, candidate.key, candidate.depth, bufs.path, bufs.segs, |_| {})
+    starts_with_key(bufs.path, bufs.segs, candidate.key, candidate.depth)
+        && match_after_key(shape, set, candidate.depth, bufs.path, bufs.segs, |_| {})
 }

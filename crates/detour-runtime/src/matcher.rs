@@ -9,8 +9,9 @@ use crate::conditions::{conditions_hold, query_holds};
 use crate::guard::{self, Candidate, GuardBuffers, Origin};
 use crate::index::{find_host, first_at_least, key_text, probe};
 use crate::outcome::{utf8, Decision, Outcome};
-use crate::path::{match_shape, segments};
+use crate::path::{match_after_key, segments};
 use crate::request::host_without_port;
+use crate::scratch::HostCache;
 use crate::substitute::{encode_by_origin, finish_target, from_parts, textual, Captures, TextBuffers};
 use crate::{jwt, Request, Scratch};
 
@@ -92,28 +93,8 @@ impl Matcher {
             req.path
         };
         segments(path, segs);
-        let host = host_without_port(req.host);
-        let checksum = self.blob.header().checksum;
-        let cached = host_cache.valid
-            && host_cache.checksum == checksum
-            && host_cache.scheme == req.scheme.as_bytes()
-            && host_cache.host == host.as_bytes();
-        let host_index = if cached {
-            host_cache.index
-        } else {
-            let index = find_host(set, req.scheme, host);
-            // Only hosts that fit the cache's capacity are remembered, so it never allocates.
-            if host.len() <= host_cache.host.capacity() && req.scheme.len() <= host_cache.scheme.capacity() {
-                host_cache.host.clear();
-                host_cache.host.extend_from_slice(host.as_bytes());
-                host_cache.scheme.clear();
-                host_cache.scheme.extend_from_slice(req.scheme.as_bytes());
-                host_cache.checksum = checksum;
-                host_cache.index = index;
-                host_cache.valid = true;
-            }
-            index
-        };
+        let host_index =
+            if set.hosts.is_empty() { None } else { cached_host(set, self.blob.header().checksum, req, host_cache) };
         let hostless = &set.hostless;
         let host_scope = host_index.and_then(|h| set.hosts.get(h as usize)).map(|h| &h.scope);
         found.clear();
@@ -153,7 +134,7 @@ impl Matcher {
             caps.clear();
             capbuf.clear();
             let candidate = Candidate { rule: index, key: key_text(path, segs, best_depth), depth: best_depth };
-            let matched = match_shape(set, set.shape(rule), candidate.key, best_depth, path, segs, |v| {
+            let matched = match_after_key(set.shape(rule), set, best_depth, path, segs, |v| {
                 let start = capbuf.len() as u32;
                 capbuf.extend_from_slice(v);
                 caps.push((start, capbuf.len() as u32));
@@ -173,7 +154,7 @@ impl Matcher {
                     set,
                     &candidate,
                     path,
-                    &Origin { scheme: req.scheme, host },
+                    &Origin { scheme: req.scheme, host: host_without_port(req.host) },
                     &c,
                     path_captures,
                     &mut bufs,
@@ -247,4 +228,28 @@ impl Matcher {
         let wanted = span(&set.values, roles).iter().map(|v| set.str(v));
         jwt::grants_role(token, secret, &self.options.role_claim, now(&self.options), buf, wanted)
     }
+}
+
+/// The host table index of the request's `scheme://host`, from the cache when the last request
+/// of this scratch had the same raw host (port included) on the same blob.
+fn cached_host(set: &ArchivedRuleSet, checksum: u64, req: &Request<'_>, cache: &mut HostCache) -> Option<u32> {
+    if cache.valid
+        && cache.checksum == checksum
+        && cache.scheme == req.scheme.as_bytes()
+        && cache.host == req.host.as_bytes()
+    {
+        return cache.index;
+    }
+    let index = find_host(set, req.scheme, host_without_port(req.host));
+    // Only hosts that fit the cache's capacity are remembered, so it never allocates.
+    if req.host.len() <= cache.host.capacity() && req.scheme.len() <= cache.scheme.capacity() {
+        cache.host.clear();
+        cache.host.extend_from_slice(req.host.as_bytes());
+        cache.scheme.clear();
+        cache.scheme.extend_from_slice(req.scheme.as_bytes());
+        cache.checksum = checksum;
+        cache.index = index;
+        cache.valid = true;
+    }
+    index
 }

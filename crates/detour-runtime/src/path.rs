@@ -87,22 +87,21 @@ impl Subject<'_> {
     }
 }
 
-/// Matches a decoded path (and its segments) against a rule's pattern shape, whose index key
-/// is `key` of `depth` segments. On a match, calls `capture` with each capture's bytes in
-/// pattern order and returns true.
-pub fn match_shape(
-    set: &ArchivedRuleSet,
+/// Matches a decoded path (and its segments) whose first `depth` segments are known to equal
+/// the rule's index key against the rule's pattern shape. On a match, calls `capture` with each
+/// capture's bytes in pattern order and returns true.
+pub fn match_after_key(
     shape: PatternShape<'_>,
-    key: &[u8],
+    set: &ArchivedRuleSet,
     depth: usize,
     path: &[u8],
     segs: &[(u32, u32)],
     mut capture: impl FnMut(&[u8]),
 ) -> bool {
     match shape {
-        PatternShape::Exact => segs.len() == depth && key_text(path, segs, depth) == key,
+        PatternShape::Exact => segs.len() == depth,
         PatternShape::SplatTail => {
-            if segs.len() < depth || key_text(path, segs, depth) != key {
+            if segs.len() < depth {
                 return false;
             }
             // The rest of the path, trailing slash included; nothing when no segment is left.
@@ -111,6 +110,11 @@ pub fn match_shape(
         }
         PatternShape::Stored(pattern) => match_pattern(set, pattern, path, segs, capture),
     }
+}
+
+/// Whether a path starts with the `depth` segments of `key`.
+pub fn starts_with_key(path: &[u8], segs: &[(u32, u32)], key: &[u8], depth: usize) -> bool {
+    segs.len() >= depth && key_text(path, segs, depth) == key
 }
 
 /// Matches a decoded path (and its segments) against stored pattern segments. On a match,
