@@ -1,7 +1,10 @@
-//! Building the index: per scope (the host-less rules, then each host), one entry per distinct
-//! key holding the rules of each kind in ascending order, and a hash table over the entries.
+//! Building the index: per scope (the host-less rules, then each host) and placeholder mask,
+//! a key table with one entry per distinct key holding its exact and prefix rules in ascending
+//! order, and a hash table over the entries.
 
-use detour_format::{entry_kinds, probe_table, slot_tag, Entry, Scope, Span, Str, SLOT_ENTRY_MASK};
+use std::collections::BTreeMap;
+
+use detour_format::{entry_kinds, probe_table, slot_tag, Entry, KeyTable, Span, Str, SLOT_ENTRY_MASK};
 
 use crate::lower::{IndexKey, KeyKind};
 use crate::pool::{HashIndex, Pool};
@@ -11,33 +14,34 @@ use crate::CompileError;
 const MAX_ENTRIES: usize = SLOT_ENTRY_MASK as usize - 1;
 
 struct EntryBuilder {
-    scope: u32,
+    table: (u32, u64),
     depth: u8,
     hash: u64,
     key: Str,
-    /// Exact, splat and rest rules, ascending (rules are inserted in order).
-    lists: [Vec<u32>; 3],
+    /// Exact and prefix rules, ascending (rules are inserted in order).
+    lists: [Vec<u32>; 2],
 }
 
-/// The entries of every scope, in creation order so the output is deterministic.
+/// The entries of every key table, in creation order so the output is deterministic.
 #[derive(Default)]
 pub struct IndexBuilder {
     entries: Vec<EntryBuilder>,
-    /// Entries by key hash mixed with the scope.
+    /// Entries by key hash mixed with the scope and mask.
     by_key: HashIndex<Vec<u32>>,
 }
 
 /// The built arrays.
 pub struct BuiltIndex {
     pub entries: Vec<Entry>,
+    pub tables: Vec<KeyTable>,
     pub slots: Vec<u32>,
     pub rule_ids: Vec<u32>,
-    /// Scope 0 is the host-less one; scope `i + 1` is host `i`.
-    pub scopes: Vec<Scope>,
+    /// The tables of each scope: scope 0 is the host-less one; scope `i + 1` is host `i`.
+    pub scopes: Vec<Span>,
 }
 
-fn scoped(hash: u64, scope: u32) -> u64 {
-    hash ^ u64::from(scope).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+fn mixed(hash: u64, (scope, mask): (u32, u64)) -> u64 {
+    hash ^ u64::from(scope).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ mask.wrapping_mul(0xc2b2_ae3d_27d4_eb4f)
 }
 
 impl IndexBuilder {
@@ -51,11 +55,12 @@ impl IndexBuilder {
         to: Str,
         rule: u32,
     ) -> Result<(), CompileError> {
-        let mixed = scoped(key.hash, scope);
+        let table = (scope, key.mask);
+        let mixed = mixed(key.hash, table);
         let existing = self.by_key.get(&mixed).and_then(|ids| {
             ids.iter().copied().find(|&e| {
                 let b = &self.entries[e as usize];
-                b.scope == scope && b.depth == key.depth && pool.get(b.key) == key.text.as_slice()
+                b.table == table && b.depth == key.depth && pool.get(b.key) == key.text.as_slice()
             })
         });
         let entry = match existing {
@@ -68,7 +73,7 @@ impl IndexBuilder {
                 let key_str = pool.add_within(&key.text, to)?;
                 let e = self.entries.len() as u32;
                 self.entries.push(EntryBuilder {
-                    scope,
+                    table,
                     depth: key.depth,
                     hash: key.hash,
                     key: key_str,
@@ -78,23 +83,18 @@ impl IndexBuilder {
                 e
             }
         };
-        let list = match key.kind {
-            KeyKind::Exact => 0,
-            KeyKind::Splat => 1,
-            KeyKind::Rest => 2,
-        };
+        let list = usize::from(key.kind != KeyKind::Exact);
         self.entries[entry as usize].lists[list].push(rule);
         Ok(())
     }
 
-    /// Lays out the entries, their lists and one hash table per scope (`scopes` of them).
+    /// Lays out the entries, their lists, and the key tables of `scopes` scopes.
     pub fn build(self, scopes: usize) -> Result<BuiltIndex, CompileError> {
         let mut entries = Vec::with_capacity(self.entries.len());
         let mut rule_ids = Vec::new();
-        let mut members: Vec<Vec<u32>> = vec![Vec::new(); scopes];
-        let mut built_scopes = vec![Scope::default(); scopes];
+        let mut tables: BTreeMap<(u32, u64), (KeyTable, Vec<u32>)> = BTreeMap::new();
         for (i, b) in self.entries.iter().enumerate() {
-            let kinds = [entry_kinds::EXACT, entry_kinds::SPLAT, entry_kinds::REST]
+            let kinds = [entry_kinds::EXACT, entry_kinds::PREFIX]
                 .iter()
                 .zip(&b.lists)
                 .filter(|(_, l)| !l.is_empty())
@@ -109,33 +109,51 @@ impl IndexBuilder {
                 (start, kinds | entry_kinds::LIST)
             };
             entries.push(Entry { key: b.key.start, rules, key_len: b.key.len as u16, depth: b.depth, kinds });
-            let scope = &mut built_scopes[b.scope as usize];
+            let (table, members) = tables
+                .entry(b.table)
+                .or_insert_with(|| (KeyTable { mask: b.table.1, ..KeyTable::default() }, Vec::new()));
             let bit = 1u64 << b.depth.min(63);
             if !b.lists[0].is_empty() {
-                scope.exact_depths |= bit;
+                table.exact_depths |= bit;
             }
-            if !b.lists[1].is_empty() || !b.lists[2].is_empty() {
-                scope.prefix_depths |= bit;
+            if !b.lists[1].is_empty() {
+                table.prefix_depths |= bit;
             }
-            members[b.scope as usize].push(i as u32);
+            members.push(i as u32);
         }
-        let mut slots = Vec::new();
-        for (scope, ids) in built_scopes.iter_mut().zip(&members) {
+        let mut built = BuiltIndex { entries, tables: Vec::new(), slots: Vec::new(), rule_ids, scopes: Vec::new() };
+        let mut scope_starts = vec![None; scopes];
+        for ((scope, _), (mut table, ids)) in tables {
             // Load at most two thirds: a miss reads about five slots and, thanks to the tags,
             // almost never an entry.
-            let len = if ids.is_empty() { 0 } else { ids.len() + ids.len() / 2 + 1 };
-            let table = probe_table(ids.iter().map(|&e| self.entries[e as usize].hash), len);
-            let start = u32::try_from(slots.len()).map_err(|_| CompileError::TooLarge("index"))?;
-            // The table holds positions in `ids`; slots hold entry numbers and tags.
-            slots.extend(table.iter().map(|&s| match s {
+            let len = ids.len() + ids.len() / 2 + 1;
+            let positions = probe_table(ids.iter().map(|&e| self.entries[e as usize].hash), len);
+            let start = u32::try_from(built.slots.len()).map_err(|_| CompileError::TooLarge("index"))?;
+            // `positions` holds indices into `ids`; slots hold entry numbers and tags.
+            built.slots.extend(positions.iter().map(|&p| match p {
                 0 => 0,
-                s => {
-                    let e = ids[s as usize - 1];
+                p => {
+                    let e = ids[p as usize - 1];
                     (e + 1) | slot_tag(self.entries[e as usize].hash)
                 }
             }));
-            scope.slots = Span { start, len: len as u32 };
+            table.slots = Span { start, len: len as u32 };
+            let t = u32::try_from(built.tables.len()).map_err(|_| CompileError::TooLarge("index"))?;
+            scope_starts[scope as usize].get_or_insert(t);
+            built.tables.push(table);
         }
-        Ok(BuiltIndex { entries, slots, rule_ids, scopes: built_scopes })
+        // Tables are sorted by scope: each scope's run ends where the next scope's starts.
+        let total = built.tables.len() as u32;
+        let mut end = total;
+        built.scopes = vec![Span::default(); scopes];
+        for (scope, start) in scope_starts.iter().enumerate().rev() {
+            if let Some(start) = *start {
+                built.scopes[scope] = Span { start, len: end - start };
+                end = start;
+            } else {
+                built.scopes[scope] = Span { start: end, len: 0 };
+            }
+        }
+        Ok(built)
     }
 }

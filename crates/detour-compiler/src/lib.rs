@@ -12,11 +12,11 @@
 //! assert_eq!(header.rule_count, 2);
 //! ```
 //!
-//! Layout (see `ARCHITECTURE.md`): every rule is indexed under its key, the literal segments its
-//! pattern starts with, in the scope of its `scheme://host` (or the host-less scope). An entry
-//! per distinct key lists, in rule order, the rules whose pattern is exactly the key, the key
-//! then `/*`, or the key then anything else (whose pattern alone is stored). A request probes
-//! the key of each of its prefixes. `to` is pre-split into text and capture slots.
+//! Layout (see `ARCHITECTURE.md`): every rule is indexed under its key, the literal segments and
+//! placeholders its pattern starts with, in the scope of its `scheme://host` (or the host-less
+//! scope). An entry per distinct key lists, in rule order, the rules whose pattern is exactly
+//! the key and those whose pattern goes on after it. A request probes the key of each of its
+//! prefixes, once per placeholder mask in use. `to` is pre-split into text and capture slots.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -25,7 +25,7 @@ mod index;
 mod lower;
 mod pool;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use detour_format::{
     host_hash, rule_flags, slot_table, Detail, Extra, FileRange, HeaderPair, Host, PatternSegment, QueryConstraint,
@@ -37,6 +37,10 @@ use rayon::prelude::*;
 use index::IndexBuilder;
 use lower::{lower, part_kind_of, Lowered, Part};
 use pool::Pool;
+
+/// The most rules with placeholders left in the bucket of one literal head; beyond it they are
+/// keyed through their placeholders.
+const MAX_PLACEHOLDER_BUCKET: usize = 4;
 
 /// Why rules could not be compiled.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +82,15 @@ pub fn build_rule_set(rules: &[Rule]) -> Result<RuleSet, CompileError> {
     for (i, scope) in scopes.values_mut().enumerate() {
         *scope = index(i + 1, "hosts")?;
     }
+    let scope_of = |l: &Lowered| l.host.as_ref().and_then(|h| scopes.get(h)).copied().unwrap_or(0);
+    // Rules with placeholders are keyed through them only where many would share the bucket of
+    // their literal head; the rest stay in that bucket (see `IndexKey::literal`).
+    let mut sharing: HashMap<(u32, &[u8], u8), usize> = HashMap::new();
+    for l in &lowered {
+        if let Some((depth, len, _)) = l.key.literal_head {
+            *sharing.entry((scope_of(l), &l.key.text[..len], depth)).or_default() += 1;
+        }
+    }
     let mut current_file: Option<&str> = None;
     let mut entries = IndexBuilder::default();
 
@@ -106,20 +119,25 @@ pub fn build_rule_set(rules: &[Rule]) -> Result<RuleSet, CompileError> {
             parts_len: l.parts.len() as u8,
             reserved: 0,
         });
-        let scope = l.host.as_ref().and_then(|h| scopes.get(h)).copied().unwrap_or(0);
-        entries.insert(&mut pool, scope, &l.key, to, rule_index)?;
+        let scope = scope_of(l);
+        let literal = l.key.literal_head.and_then(|(depth, len, _)| {
+            let shared = sharing.get(&(scope, &l.key.text[..len], depth)).copied().unwrap_or(0);
+            l.key.literal().filter(|_| shared <= MAX_PLACEHOLDER_BUCKET)
+        });
+        entries.insert(&mut pool, scope, literal.as_ref().unwrap_or(&l.key), to, rule_index)?;
     }
 
     let built = entries.build(scopes.len() + 1)?;
     for ((scheme, host), &scope) in &scopes {
-        let scope = built.scopes[scope as usize];
-        set.hosts.push(Host { scheme: *scheme, host: pool.add(host.as_bytes())?, scope });
+        let tables = built.scopes[scope as usize];
+        set.hosts.push(Host { scheme: *scheme, host: pool.add(host.as_bytes())?, tables });
     }
     set.host_slots = slot_table(
         scopes.keys().map(|(scheme, host)| host_hash(*scheme, host.as_bytes())).collect::<Vec<_>>().into_iter(),
     );
     set.hostless = built.scopes[0];
     set.entries = built.entries;
+    set.tables = built.tables;
     set.slots = built.slots;
     set.rule_ids = built.rule_ids;
     set.pool = pool.into_bytes();

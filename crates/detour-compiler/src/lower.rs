@@ -14,13 +14,39 @@ pub enum KeyKind {
     Rest,
 }
 
-/// Where a rule is indexed: its leading literal segments (at most [`MAX_KEY_DEPTH`]), joined
-/// by `/`, and their [`prefix_hash`].
+/// Where a rule is indexed: the fixed head of its pattern, i.e. its leading literal segments and
+/// placeholders (at most [`MAX_KEY_DEPTH`]), joined by `/` with a placeholder as an empty
+/// segment; their [`prefix_hash`]; and which segments are placeholders.
 pub struct IndexKey {
     pub depth: u8,
     pub text: Vec<u8>,
     pub hash: u64,
+    pub mask: u64,
     pub kind: KeyKind,
+    /// With placeholders: the depth, text length and hash of the literals before the first.
+    pub literal_head: Option<(u8, usize, u64)>,
+}
+
+impl IndexKey {
+    /// Whether the rule must store its pattern: it has placeholders or goes on after the key.
+    pub fn stores_pattern(&self) -> bool {
+        self.mask != 0 || self.kind == KeyKind::Rest
+    }
+
+    /// The key of the literals before the first placeholder, under which the rule is a "rest"
+    /// rule: a bucket tried rule by rule, which costs less than one more probe per request as
+    /// long as few rules share it.
+    pub fn literal(&self) -> Option<IndexKey> {
+        let (depth, len, hash) = self.literal_head?;
+        Some(IndexKey {
+            depth,
+            text: self.text[..len].to_vec(),
+            hash,
+            mask: 0,
+            kind: KeyKind::Rest,
+            literal_head: None,
+        })
+    }
 }
 
 /// A `to` part: a range of `to`, or the number of a capture.
@@ -62,7 +88,7 @@ impl Lowered {
 
 pub fn lower(rule: &Rule) -> Lowered {
     let key = index_key(&rule.path.segments);
-    let segments: Vec<(u8, Vec<u8>)> = if key.kind != KeyKind::Rest {
+    let segments: Vec<(u8, Vec<u8>)> = if !key.stores_pattern() {
         Vec::new()
     } else {
         rule.path
@@ -103,7 +129,7 @@ pub fn lower(rule: &Rule) -> Lowered {
     if simple {
         flags |= rule_flags::TO_SIMPLE;
     }
-    if key.kind == KeyKind::Splat {
+    if key.kind == KeyKind::Splat && !key.stores_pattern() {
         flags |= rule_flags::SPLAT_TAIL;
     }
     // P is always a slice of `to`: its start (after an absolute origin) and its length.
@@ -143,21 +169,28 @@ fn base_name(file: &str) -> String {
 
 /// The key of a pattern. A literal holding `/` (possible only for rules built in code, since
 /// the parser splits decoded text on `/`) never equals a request segment, so the key stops
-/// before it and the stored pattern decides.
+/// before it and the stored pattern decides; so does a placeholder beyond the mask's 64 bits.
 fn index_key(segments: &[Segment]) -> IndexKey {
     let mut text = Vec::new();
     let mut hash = PREFIX_SEED;
+    let mut mask = 0u64;
     let mut depth = 0;
+    let mut literal_head = None;
     for s in segments.iter().take(MAX_KEY_DEPTH) {
-        let Segment::Literal(l) = s else { break };
-        if l.contains(&b'/') {
-            break;
-        }
+        let segment: &[u8] = match s {
+            Segment::Literal(l) if !l.contains(&b'/') => l,
+            Segment::Placeholder(_) if depth < 64 => {
+                literal_head.get_or_insert((depth as u8, text.len(), hash));
+                mask |= 1 << depth;
+                b""
+            }
+            _ => break,
+        };
         if depth > 0 {
             text.push(b'/');
         }
-        text.extend_from_slice(l);
-        hash = prefix_hash(hash, l);
+        text.extend_from_slice(segment);
+        hash = prefix_hash(hash, segment);
         depth += 1;
     }
     let kind = match &segments[depth..] {
@@ -165,7 +198,7 @@ fn index_key(segments: &[Segment]) -> IndexKey {
         [Segment::Splat] => KeyKind::Splat,
         _ => KeyKind::Rest,
     };
-    IndexKey { depth: depth as u8, text, hash, kind }
+    IndexKey { depth: depth as u8, text, hash, mask, kind, literal_head }
 }
 
 /// Splits `to` into text ranges and capture slots by running the textual substitution (SPEC §4)

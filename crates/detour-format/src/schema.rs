@@ -128,8 +128,9 @@ pub mod rule_flags {
     pub const GUARD: u8 = 8;
     /// The guard's `to` is absolute: its `scheme://host` must equal the request's.
     pub const GUARD_ABSOLUTE: u8 = 16;
-    /// The path pattern is the rule's index key followed by `/*` (no segments are stored).
-    /// Without this flag and without stored segments, the pattern is exactly the key.
+    /// The path pattern is the rule's index key (all literals) followed by `/*`; no segments
+    /// are stored. Without this flag and without stored segments, the pattern is exactly the
+    /// key. Rules with placeholders or anything after the key store their pattern.
     pub const SPLAT_TAIL: u8 = 32;
 }
 
@@ -148,8 +149,8 @@ pub struct Rule {
     pub status: u16,
     /// [`rule_flags`].
     pub flags: u8,
-    /// Number of stored pattern segments: 0 when the index key is the pattern (see
-    /// [`rule_flags::SPLAT_TAIL`]).
+    /// Number of stored pattern segments: 0 when the (all-literal) index key is the pattern
+    /// (see [`rule_flags::SPLAT_TAIL`]).
     pub pattern_len: u8,
     /// Number of `to` parts; 0 when the rule has no captures (`to` is copied as is).
     pub parts_len: u8,
@@ -184,21 +185,19 @@ pub struct FileRange {
 
 /// Which lists an [`Entry`] has, and how they are stored.
 pub mod entry_kinds {
-    /// Rules whose pattern is exactly the key.
+    /// Rules whose pattern is exactly the key: they apply to paths of exactly `depth` segments.
     pub const EXACT: u8 = 1;
-    /// Rules whose pattern is the key followed by `/*`.
-    pub const SPLAT: u8 = 2;
-    /// Rules whose pattern starts with the key and goes on with a placeholder, a wildcard or
-    /// anything else; their stored pattern is matched in full.
-    pub const REST: u8 = 4;
-    /// `rules` indexes [`super::RuleSet::rule_ids`]: three counts (exact, splat, rest), then
-    /// the ids of each list, ascending. Without it, `rules` is the one rule of the one kind set.
-    pub const LIST: u8 = 8;
+    /// Rules whose pattern goes on after the key (`/*`, or anything else).
+    pub const PREFIX: u8 = 2;
+    /// `rules` indexes [`super::RuleSet::rule_ids`]: two counts (exact, prefix), then the ids
+    /// of each list, ascending. Without it, `rules` is the one rule of the one kind set.
+    pub const LIST: u8 = 4;
 }
 
-/// The rules whose pattern starts with one literal prefix (12 bytes). The key is the prefix's
-/// decoded segments joined by `/` (no leading slash): exactly the bytes of a request path that
-/// has those segments first.
+/// The rules whose pattern starts with one key (12 bytes). A key is the fixed head of a
+/// pattern: its leading literal segments and placeholders (up to the first wildcard), decoded,
+/// joined by `/`, a placeholder written as an empty segment. Without placeholders it is
+/// exactly the bytes of a request path that has those segments first.
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
     /// The key: offset in the pool.
@@ -213,17 +212,20 @@ pub struct Entry {
     pub kinds: u8,
 }
 
-/// The index of one `scheme://host`, or of the host-less rules.
+/// The entries of one scope (the host-less rules, or one host's) whose keys have placeholders
+/// at the same positions, and their hash table.
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Scope {
+pub struct KeyTable {
+    /// Bit `i` is set when segment `i` of every key here is a placeholder (positions below 64).
+    pub mask: u64,
+    /// Bit `min(depth, 63)` is set when an entry of that depth has prefix rules.
+    pub prefix_depths: u64,
+    /// Bit `min(depth, 63)` is set when an entry of that depth has exact rules.
+    pub exact_depths: u64,
     /// Its open-addressing table in [`RuleSet::slots`], probed linearly from
     /// [`crate::slot_of`] of the key's [`crate::prefix_hash`]. A slot is 0 when empty, else
     /// the entry index + 1 ([`crate::SLOT_ENTRY_MASK`]) with the key's [`crate::slot_tag`].
     pub slots: Span,
-    /// Bit `min(depth, 63)` is set when an entry of that depth has splat or rest rules.
-    pub prefix_depths: u64,
-    /// Bit `min(depth, 63)` is set when an entry of that depth has exact rules.
-    pub exact_depths: u64,
 }
 
 /// A host with rules of its own.
@@ -233,8 +235,8 @@ pub struct Host {
     pub scheme: u8,
     /// Lower-case host without port.
     pub host: Str,
-    /// Its index.
-    pub scope: Scope,
+    /// Its key tables, in [`RuleSet::tables`].
+    pub tables: Span,
 }
 
 /// A compiled site: the root of the archive.
@@ -260,9 +262,11 @@ pub struct RuleSet {
     pub values: Vec<Str>,
     /// Proxy headers.
     pub headers: Vec<HeaderPair>,
-    /// Index entries of every scope.
+    /// Index entries of every key table.
     pub entries: Vec<Entry>,
-    /// The scopes' hash tables, one after another.
+    /// The key tables of every scope, each scope's together, by ascending mask.
+    pub tables: Vec<KeyTable>,
+    /// The key tables' hash tables, one after another.
     pub slots: Vec<u32>,
     /// Rule lists of entries with more than one rule.
     pub rule_ids: Vec<u32>,
@@ -271,6 +275,6 @@ pub struct RuleSet {
     /// Open-addressing table over `hosts` by [`crate::host_hash`]: host index + 1, 0 if empty.
     /// Its length is a power of two.
     pub host_slots: Vec<u32>,
-    /// The index of the host-less rules.
-    pub hostless: Scope,
+    /// The key tables of the host-less rules, in [`RuleSet::tables`].
+    pub hostless: Span,
 }

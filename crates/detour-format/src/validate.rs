@@ -52,8 +52,8 @@ pub enum PatternShape<'a> {
     Stored(&'a [ArchivedPatternSegment]),
 }
 
-/// The rule lists of an entry: exact, splat and rest, each ascending.
-pub type EntryLists<'a> = [&'a [rkyv::rend::u32_le]; 3];
+/// The rule lists of an entry: exact and prefix, each ascending.
+pub type EntryLists<'a> = [&'a [rkyv::rend::u32_le]; 2];
 
 impl ArchivedRuleSet {
     fn str_ok(&self, s: &ArchivedStr) -> bool {
@@ -169,11 +169,11 @@ impl ArchivedRuleSet {
         slice(&self.pool, e.key.to_native(), u32::from(e.key_len.to_native()))
     }
 
-    /// An entry's rule lists: exact, splat, rest.
+    /// An entry's rule lists: exact, prefix.
     pub fn entry_lists<'a>(&'a self, e: &'a ArchivedEntry) -> EntryLists<'a> {
-        let mut lists: EntryLists<'a> = [&[], &[], &[]];
+        let mut lists: EntryLists<'a> = [&[], &[]];
         if e.kinds & entry_kinds::LIST == 0 {
-            for (bit, list) in [entry_kinds::EXACT, entry_kinds::SPLAT, entry_kinds::REST].into_iter().zip(&mut lists) {
+            for (bit, list) in [entry_kinds::EXACT, entry_kinds::PREFIX].into_iter().zip(&mut lists) {
                 if e.kinds & bit != 0 {
                     *list = std::slice::from_ref(&e.rules);
                 }
@@ -181,8 +181,8 @@ impl ArchivedRuleSet {
             return lists;
         }
         let start = e.rules.to_native() as usize;
-        let Some(counts) = self.rule_ids.get(start..start.saturating_add(3)) else { return lists };
-        let mut at = start + 3;
+        let Some(counts) = self.rule_ids.get(start..start.saturating_add(2)) else { return lists };
+        let mut at = start + 2;
         for (count, list) in counts.iter().zip(&mut lists) {
             let len = count.to_native() as usize;
             *list = self.rule_ids.get(at..at.saturating_add(len)).unwrap_or_default();
@@ -233,10 +233,16 @@ impl ArchivedRuleSet {
         for e in self.entries.iter() {
             self.validate_entry(e)?;
         }
-        self.validate_scope(&self.hostless)?;
+        for t in self.tables.iter() {
+            check(span_ok(&t.slots, self.slots.len()), "key table slots")?;
+        }
+        for slot in self.slots.iter() {
+            let (slot, entry) = (slot.to_native(), slot.to_native() & crate::SLOT_ENTRY_MASK);
+            check((slot == 0 || entry != 0) && entry as usize <= self.entries.len(), "index slot")?;
+        }
+        check(span_ok(&self.hostless, self.tables.len()), "host-less tables")?;
         for h in self.hosts.iter() {
-            check(self.str_ok(&h.host), "host")?;
-            self.validate_scope(&h.scope)?;
+            check(self.str_ok(&h.host) && span_ok(&h.tables, self.tables.len()), "host")?;
         }
         check(self.host_slots.len().is_power_of_two(), "host table size")?;
         for s in self.host_slots.iter() {
@@ -278,13 +284,13 @@ impl ArchivedRuleSet {
         let key_ok = in_range(e.key.to_native(), u32::from(e.key_len.to_native()), self.pool.len());
         check(key_ok && usize::from(e.depth) <= crate::MAX_KEY_DEPTH, "entry key")?;
         let kinds = e.kinds & !entry_kinds::LIST;
-        check(e.kinds < 16 && kinds != 0, "entry kinds")?;
+        check(e.kinds < 8 && kinds != 0, "entry kinds")?;
         if e.kinds & entry_kinds::LIST == 0 {
             check(kinds.count_ones() == 1, "entry kinds")?;
         } else {
             let start = e.rules.to_native() as usize;
-            let counts = self.rule_ids.get(start..start.saturating_add(3)).ok_or(InvalidIndex("entry list"))?;
-            let total = counts.iter().try_fold(3usize, |sum, c| sum.checked_add(c.to_native() as usize));
+            let counts = self.rule_ids.get(start..start.saturating_add(2)).ok_or(InvalidIndex("entry list"))?;
+            let total = counts.iter().try_fold(2usize, |sum, c| sum.checked_add(c.to_native() as usize));
             check(
                 total.is_some_and(|t| start.checked_add(t).is_some_and(|end| end <= self.rule_ids.len())),
                 "entry list",
@@ -296,23 +302,11 @@ impl ArchivedRuleSet {
                 let r = self.rules.get(id.to_native() as usize).ok_or(InvalidIndex("entry rule"))?;
                 check(previous.is_none_or(|p| p < id.to_native()), "entry list order")?;
                 previous = Some(id.to_native());
+                // Exact rules never end in a splat; prefix rules do, or store their pattern.
                 let splat_tail = r.flags & rule_flags::SPLAT_TAIL != 0;
-                let shape_ok = match kind {
-                    0 => r.pattern_len == 0 && !splat_tail,
-                    1 => r.pattern_len == 0 && splat_tail,
-                    _ => r.pattern_len > 0,
-                };
+                let shape_ok = if kind == 0 { !splat_tail } else { splat_tail || r.pattern_len > 0 };
                 check(shape_ok, "entry rule shape")?;
             }
-        }
-        Ok(())
-    }
-
-    fn validate_scope(&self, s: &ArchivedScope) -> Result<(), InvalidIndex> {
-        check(span_ok(&s.slots, self.slots.len()), "scope slots")?;
-        for slot in span(&self.slots, &s.slots) {
-            let (slot, entry) = (slot.to_native(), slot.to_native() & crate::SLOT_ENTRY_MASK);
-            check((slot == 0 || entry != 0) && entry as usize <= self.entries.len(), "index slot")?;
         }
         Ok(())
     }

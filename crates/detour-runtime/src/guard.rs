@@ -3,7 +3,7 @@
 use detour_format::encoding::decode_into;
 use detour_format::{rule_flags, segment_kind, ArchivedRuleSet, PatternShape};
 
-use crate::path::{match_after_key, segments, starts_with_key};
+use crate::path::{match_after_key, match_pattern, segments, starts_with_key};
 use crate::substitute::{textual, Captures, TextBuffers};
 
 /// The request's `scheme://host` (host without port), for absolute guards.
@@ -74,6 +74,12 @@ pub fn fires(
         return false;
     }
     segments(bufs.path, bufs.segs);
-    starts_with_key(bufs.path, bufs.segs, candidate.key, candidate.depth)
-        && match_after_key(shape, set, candidate.depth, bufs.path, bufs.segs, |_| {})
+    match shape {
+        // A stored pattern is matched in full; its key may have placeholders.
+        PatternShape::Stored(pattern) => match_pattern(set, pattern, bufs.path, bufs.segs, |_| {}),
+        _ => {
+            starts_with_key(bufs.path, bufs.segs, candidate.key, candidate.depth)
+                && match_after_key(shape, set, candidate.depth, bufs.path, bufs.segs, |_| {})
+        }
+    }
 }

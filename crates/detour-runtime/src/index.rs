@@ -4,8 +4,8 @@
 use std::cmp::Ordering;
 
 use detour_format::{
-    host_hash, prefix_hash, slot_of, slot_tag, span, ArchivedRuleSet, ArchivedScope, MAX_KEY_DEPTH, PREFIX_SEED,
-    SLOT_ENTRY_MASK,
+    host_hash, prefix_hash, slot_of, slot_tag, span, ArchivedKeyTable, ArchivedRuleSet, ArchivedSpan, MAX_KEY_DEPTH,
+    PREFIX_SEED, SLOT_ENTRY_MASK,
 };
 use rkyv::rend::u32_le;
 
@@ -61,27 +61,70 @@ pub fn key_text<'p>(path: &'p [u8], segs: &[(u32, u32)], depth: usize) -> &'p [u
     }
 }
 
-/// The deepest prefix of a path of `n` segments that a scope may have an entry for.
-fn deepest(scope: &ArchivedScope, n: usize) -> Option<usize> {
+/// The deepest prefix of a path of `n` segments that a table may have an entry for.
+fn deepest(table: &ArchivedKeyTable, n: usize) -> Option<usize> {
     let reach = n.min(MAX_KEY_DEPTH);
-    let prefix = scope.prefix_depths.to_native();
-    let mut deepest = match prefix.checked_ilog2() {
+    let mut deepest = match table.prefix_depths.to_native().checked_ilog2() {
         Some(63) => Some(reach),
         Some(bit) => Some((bit as usize).min(reach)),
         None => None,
     };
-    if n <= MAX_KEY_DEPTH && scope.exact_depths.to_native() & (1 << n.min(63)) != 0 {
+    if n <= MAX_KEY_DEPTH && table.exact_depths.to_native() & (1 << n.min(63)) != 0 {
         deepest = Some(n);
     }
     deepest
 }
 
-fn lookup(set: &ArchivedRuleSet, scope: &ArchivedScope, hash: u64, depth: usize, key: &[u8]) -> Option<u32> {
-    let slots = span(&set.slots, &scope.slots);
+fn is_placeholder(mask: u64, position: usize) -> bool {
+    position < 64 && mask & (1 << position) != 0
+}
+
+/// Whether the first `depth` segments of a path fit a key with placeholders at `mask`.
+fn key_fits(key: &[u8], mask: u64, path: &[u8], segs: &[(u32, u32)], depth: usize) -> bool {
+    if mask == 0 {
+        return key == key_text(path, segs, depth);
+    }
+    let mut parts = key.split(|&b| b == b'/');
+    segs[..depth].iter().enumerate().all(|(i, &(s, e))| {
+        let (seg, part) = (&path[s as usize..e as usize], parts.next().unwrap_or_default());
+        if is_placeholder(mask, i) {
+            !seg.is_empty()
+        } else {
+            seg == part
+        }
+    })
+}
+
+/// One request path and the hashes of its plain prefixes (`hashes[d]` covers `d` segments).
+struct Prefixes<'a> {
+    path: &'a [u8],
+    segs: &'a [(u32, u32)],
+    hashes: &'a mut Vec<u64>,
+}
+
+impl Prefixes<'_> {
+    fn seg(&self, i: usize) -> &[u8] {
+        let (s, e) = self.segs[i];
+        &self.path[s as usize..e as usize]
+    }
+
+    fn plain(&mut self, depth: usize) -> u64 {
+        while self.hashes.len() <= depth {
+            let d = self.hashes.len();
+            let h = if d == 0 { PREFIX_SEED } else { prefix_hash(self.hashes[d - 1], self.seg(d - 1)) };
+            self.hashes.push(h);
+        }
+        self.hashes[depth]
+    }
+}
+
+fn lookup(set: &ArchivedRuleSet, table: &ArchivedKeyTable, hash: u64, depth: usize, p: &Prefixes<'_>) -> Option<u32> {
+    let slots = span(&set.slots, &table.slots);
     if slots.is_empty() {
         return None;
     }
     let tag = slot_tag(hash);
+    let mask = table.mask.to_native();
     let mut i = slot_of(hash, slots.len());
     for _ in 0..slots.len() {
         let slot = slots.get(i)?.to_native();
@@ -91,7 +134,7 @@ fn lookup(set: &ArchivedRuleSet, scope: &ArchivedScope, hash: u64, depth: usize,
         if slot & !SLOT_ENTRY_MASK == tag {
             let e = (slot & SLOT_ENTRY_MASK) - 1;
             let entry = set.entries.get(e as usize)?;
-            if usize::from(entry.depth) == depth && set.key(entry) == key {
+            if usize::from(entry.depth) == depth && key_fits(set.key(entry), mask, p.path, p.segs, depth) {
                 return Some(e);
             }
         }
@@ -100,30 +143,44 @@ fn lookup(set: &ArchivedRuleSet, scope: &ArchivedScope, hash: u64, depth: usize,
     None
 }
 
-/// Appends to `found` the entry of every prefix of the path (segments `segs`) in each scope:
-/// one hash pass over the segments, one probe per scope at each depth it has entries for.
+/// Appends to `found` the entry of every key the path fits, in each key table of the scopes:
+/// the plain prefix hashes are computed once and shared; a table with placeholders continues
+/// them from its first placeholder, hashing each placeholder segment as empty.
 pub fn probe(
     set: &ArchivedRuleSet,
-    scopes: &[&ArchivedScope],
+    scopes: &[&ArchivedSpan],
     path: &[u8],
     segs: &[(u32, u32)],
+    hashes: &mut Vec<u64>,
     found: &mut Vec<Found>,
 ) {
     let n = segs.len();
-    let Some(last) = scopes.iter().filter_map(|s| deepest(s, n)).max() else { return };
-    let mut hash = PREFIX_SEED;
-    for depth in 0..=last {
-        if depth > 0 {
-            let (s, e) = segs[depth - 1];
-            hash = prefix_hash(hash, &path[s as usize..e as usize]);
-        }
-        let bit = 1u64 << depth.min(63);
-        for scope in scopes {
-            let wanted =
-                scope.prefix_depths.to_native() & bit != 0 || (depth == n && scope.exact_depths.to_native() & bit != 0);
-            if wanted {
-                if let Some(entry) = lookup(set, scope, hash, depth, key_text(path, segs, depth)) {
-                    found.push(Found { entry, depth: depth as u32 });
+    hashes.clear();
+    let mut p = Prefixes { path, segs, hashes };
+    for &scope in scopes {
+        for table in span(&set.tables, scope) {
+            let Some(last) = deepest(table, n) else { continue };
+            let mask = table.mask.to_native();
+            let shared = (mask.trailing_zeros() as usize).min(last);
+            let mut hash = 0;
+            for depth in 0..=last {
+                if depth <= shared {
+                    hash = p.plain(depth);
+                } else if is_placeholder(mask, depth - 1) {
+                    if p.seg(depth - 1).is_empty() {
+                        break;
+                    }
+                    hash = prefix_hash(hash, b"");
+                } else {
+                    hash = prefix_hash(hash, p.seg(depth - 1));
+                }
+                let bit = 1u64 << depth.min(63);
+                let wanted = table.prefix_depths.to_native() & bit != 0
+                    || (depth == n && table.exact_depths.to_native() & bit != 0);
+                if wanted {
+                    if let Some(entry) = lookup(set, table, hash, depth, &p) {
+                        found.push(Found { entry, depth: depth as u32 });
+                    }
                 }
             }
         }

@@ -84,6 +84,7 @@ impl Matcher {
             jwt,
             host_cache,
             found,
+            hashes,
         } = scratch;
         let path: &[u8] = if req.path.contains(&b'%') {
             decoded.clear();
@@ -96,18 +97,18 @@ impl Matcher {
         let host_index =
             if set.hosts.is_empty() { None } else { cached_host(set, self.blob.header().checksum, req, host_cache) };
         let hostless = &set.hostless;
-        let host_scope = host_index.and_then(|h| set.hosts.get(h as usize)).map(|h| &h.scope);
+        let host_tables = host_index.and_then(|h| set.hosts.get(h as usize)).map(|h| &h.tables);
         found.clear();
-        match host_scope {
-            Some(scope) => probe(set, &[hostless, scope], path, segs, found),
-            None => probe(set, &[hostless], path, segs, found),
+        match host_tables {
+            Some(tables) => probe(set, &[hostless, tables], path, segs, hashes, found),
+            None => probe(set, &[hostless], path, segs, hashes, found),
         }
         let n = segs.len();
         let mut min = 0u32;
         let mut denied = false;
         let found = loop {
             // The lowest rule >= min of every list that applies: exact rules only where the
-            // key is the whole path.
+            // key covers the whole path.
             let mut best = NONE;
             let mut best_depth = 0;
             for f in found.iter() {

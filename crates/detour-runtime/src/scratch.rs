@@ -25,6 +25,8 @@ pub struct Scratch {
     pub(crate) host_cache: HostCache,
     /// The index entries the request's prefixes hit.
     pub(crate) found: Vec<crate::index::Found>,
+    /// The hashes of the request path's prefixes.
+    pub(crate) hashes: Vec<u64>,
 }
 
 /// See [`Scratch::host_cache`].
@@ -71,6 +73,7 @@ impl Scratch {
             },
             // Two scopes, every key depth.
             found: Vec::with_capacity(2 * (detour_format::MAX_KEY_DEPTH + 1)),
+            hashes: Vec::with_capacity(detour_format::MAX_KEY_DEPTH + 1),
         }
     }
 }
