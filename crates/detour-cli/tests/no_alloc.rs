@@ -67,7 +67,7 @@ fn a_one_megabyte_path_allocates_nothing_with_a_sized_scratch() {
 }
 
 /// A 1 MB path, 100,000 segments and 10,000 query parameters against the 10k-rule workload
-/// plus side-list rules: answered without allocation. The times printed are for information;
+/// plus rules with mid-path wildcards: answered without allocation. The times printed are for information;
 /// `BENCHMARKS.md` has the measured figures.
 fn hostile_requests_allocate_nothing() {
     let w = detour_cli::workload::generate(10_000, 0, 42);
