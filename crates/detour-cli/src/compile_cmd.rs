@@ -61,6 +61,7 @@ pub fn inspect(path: &Path) -> Result<(), Failure> {
     row("values", &set.values);
     row("headers", &set.headers);
     row("entries", &set.entries);
+    row("key tables", &set.tables);
     row("slots", &set.slots);
     row("rule ids", &set.rule_ids);
     row("hosts", &set.hosts);

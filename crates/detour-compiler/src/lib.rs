@@ -45,8 +45,9 @@ const MAX_PLACEHOLDER_BUCKET: usize = 4;
 /// Why rules could not be compiled.
 #[derive(Debug, thiserror::Error)]
 pub enum CompileError {
-    /// A table of the blob would exceed its 32-bit indices.
-    #[error("the rules are too large to compile: the {0} exceeds 4 GiB or 4 billion entries")]
+    /// A table of the blob would exceed what its indices can address (32-bit offsets, 16-bit
+    /// lengths, 2^24 index entries; see `docs/limits.md`).
+    #[error("the rules are too large to compile: the {0} exceeds what the blob format can address")]
     TooLarge(&'static str),
     /// rkyv could not serialize the rule set.
     #[error("serializing the blob failed: {0}")]
