@@ -132,7 +132,7 @@ fn lookup(set: &ArchivedRuleSet, table: &ArchivedKeyTable, hash: u64, depth: usi
             return None;
         }
         if slot & !SLOT_ENTRY_MASK == tag {
-            let e = (slot & SLOT_ENTRY_MASK) - 1;
+            let e = (slot & SLOT_ENTRY_MASK).checked_sub(1)?;
             let entry = set.entries.get(e as usize)?;
             if usize::from(entry.depth) == depth && key_fits(set.key(entry), mask, p.path, p.segs, depth) {
                 return Some(e);
