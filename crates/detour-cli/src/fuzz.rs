@@ -3,6 +3,7 @@
 //! constraints and conditions collide.
 
 use arbitrary::Unstructured;
+use detour_compiler::CompileOptions;
 use detour_reference::Request;
 use detour_runtime::{Blob, Matcher, Scratch};
 
@@ -103,26 +104,32 @@ impl RequestSpec {
 }
 
 /// Compiles `lines`, and checks that the compiled engine answers every request exactly as the
-/// reference does, and that compiling twice gives the same bytes. Returns a description of the
-/// first difference.
+/// reference does, with the default index layout and with the two extreme ones, and that
+/// compiling twice gives the same bytes. Returns a description of the first difference.
 pub fn compare(lines: &[String], requests: &[RequestSpec]) -> Result<(), String> {
     let text = lines.join("\n");
     let rules = detour_rules::parse_redirects(text.as_bytes(), "_redirects").rules;
     let (roles, token) = roles();
-    let bytes = detour_compiler::compile(&rules).map_err(|e| e.to_string())?;
-    if bytes != detour_compiler::compile(&rules).map_err(|e| e.to_string())? {
+    let first = detour_compiler::compile(&rules).map_err(|e| e.to_string())?;
+    if first != detour_compiler::compile(&rules).map_err(|e| e.to_string())? {
         return Err(format!("compiling twice differs:\n{text}"));
     }
-    let blob = Blob::from_bytes(&bytes).map_err(|e| format!("the compiled blob does not load: {e}"))?;
-    let matcher = Matcher::new(blob, roles.runtime());
-    let mut scratch = Scratch::new();
     let config = roles.reference();
-    for r in requests {
-        let req = r.request(token);
-        let expected = match_reference(&rules, &req, &config).to_json();
-        let actual = match_compiled(&matcher, &req, &mut scratch).to_json();
-        if actual != expected {
-            return Err(format!("rules:\n{text}\nrequest: {r:?}\ncompiled:  {actual}\nreference: {expected}"));
+    let expected: Vec<_> =
+        requests.iter().map(|r| match_reference(&rules, &r.request(token), &config).to_json()).collect();
+    let layouts = [0, CompileOptions::default().placeholder_bucket, usize::MAX];
+    for options in layouts.map(|placeholder_bucket| CompileOptions { placeholder_bucket }) {
+        let bytes = detour_compiler::compile_with(&rules, &options).map_err(|e| e.to_string())?;
+        let blob = Blob::from_bytes(&bytes).map_err(|e| format!("the compiled blob does not load: {e}"))?;
+        let matcher = Matcher::new(blob, roles.runtime());
+        let mut scratch = Scratch::new();
+        for (r, expected) in requests.iter().zip(&expected) {
+            let actual = match_compiled(&matcher, &r.request(token), &mut scratch).to_json();
+            if actual != *expected {
+                return Err(format!(
+                    "rules:\n{text}\nrequest: {r:?}\n{options:?}\ncompiled:  {actual}\nreference: {expected}"
+                ));
+            }
         }
     }
     Ok(())

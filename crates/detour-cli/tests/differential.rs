@@ -1,7 +1,8 @@
 //! Property test: random rule sets over the tiny alphabets of `detour_cli::fuzz`, so literals,
 //! placeholders, splats, hosts, query constraints and conditions collide, and requests near
-//! them. The compiled engine must answer exactly as the reference on every request, and
-//! compiling twice must give the same bytes. `PROPTEST_CASES` sets the number of rule sets
+//! them. The compiled engine must answer exactly as the reference on every request, in the
+//! default index layout and the two extremes of `CompileOptions`, and compiling twice must give
+//! the same bytes. `PROPTEST_CASES` sets the number of rule sets
 //! (default 10,000).
 
 use detour_cli::fuzz::*;

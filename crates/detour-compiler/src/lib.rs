@@ -38,9 +38,22 @@ use index::IndexBuilder;
 use lower::{lower, part_kind_of, Lowered, Part};
 use pool::Pool;
 
-/// The most rules with placeholders left in the bucket of one literal head; beyond it they are
-/// keyed through their placeholders.
-const MAX_PLACEHOLDER_BUCKET: usize = 4;
+/// How the compiler lays out the index. Every layout gives the same answers; the default is the
+/// one the benchmarks measured fastest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// How many rules with placeholders may share the bucket of their literal head (and be tried
+    /// one by one) before they are keyed through their placeholders: `0` keys every such rule
+    /// through them, `usize::MAX` none. Default 4: below that a bucket costs less than the extra
+    /// probe a key table per placeholder mask adds to every request.
+    pub placeholder_bucket: usize,
+}
+
+impl Default for CompileOptions {
+    fn default() -> CompileOptions {
+        CompileOptions { placeholder_bucket: 4 }
+    }
+}
 
 /// Why rules could not be compiled.
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +69,12 @@ pub enum CompileError {
 
 /// Compiles rules (in priority order) into a complete blob.
 pub fn compile(rules: &[Rule]) -> Result<Vec<u8>, CompileError> {
-    let set = build_rule_set(rules)?;
+    compile_with(rules, &CompileOptions::default())
+}
+
+/// Compiles rules (in priority order) into a complete blob, laid out as `options` say.
+pub fn compile_with(rules: &[Rule], options: &CompileOptions) -> Result<Vec<u8>, CompileError> {
+    let set = build_rule_set(rules, options)?;
     detour_format::write_blob(&set).map_err(|e| CompileError::Serialize(e.to_string()))
 }
 
@@ -71,7 +89,7 @@ fn span_of<T>(items: &mut Vec<T>, new: impl IntoIterator<Item = T>, what: &'stat
 }
 
 /// Lowers rules into the (unserialized) rule set.
-pub fn build_rule_set(rules: &[Rule]) -> Result<RuleSet, CompileError> {
+pub fn build_rule_set(rules: &[Rule], options: &CompileOptions) -> Result<RuleSet, CompileError> {
     // Lowering is independent per rule; with thousands of rules it runs on every core.
     let lowered: Vec<Lowered> =
         if rules.len() >= 4096 { rules.par_iter().map(lower).collect() } else { rules.iter().map(lower).collect() };
@@ -85,7 +103,7 @@ pub fn build_rule_set(rules: &[Rule]) -> Result<RuleSet, CompileError> {
     }
     let scope_of = |l: &Lowered| l.host.as_ref().and_then(|h| scopes.get(h)).copied().unwrap_or(0);
     // Rules with placeholders are keyed through them only where many would share the bucket of
-    // their literal head; the rest stay in that bucket (see `IndexKey::literal`).
+    // their literal head; the rest stay in that bucket (see `CompileOptions`).
     let mut sharing: HashMap<(u32, &[u8], u8), usize> = HashMap::new();
     for l in &lowered {
         if let Some((depth, len, _)) = l.key.literal_head {
@@ -123,7 +141,7 @@ pub fn build_rule_set(rules: &[Rule]) -> Result<RuleSet, CompileError> {
         let scope = scope_of(l);
         let literal = l.key.literal_head.and_then(|(depth, len, _)| {
             let shared = sharing.get(&(scope, &l.key.text[..len], depth)).copied().unwrap_or(0);
-            l.key.literal().filter(|_| shared <= MAX_PLACEHOLDER_BUCKET)
+            l.key.literal().filter(|_| shared <= options.placeholder_bucket)
         });
         entries.insert(&mut pool, scope, literal.as_ref().unwrap_or(&l.key), to, rule_index)?;
     }
