@@ -79,7 +79,7 @@ pub fn fires(
         PatternShape::Stored(pattern) => match_pattern(set, pattern, bufs.path, bufs.segs, |_| {}),
         _ => {
             starts_with_key(bufs.path, bufs.segs, candidate.key, candidate.depth)
-                && match_after_key(shape, set, candidate.depth, bufs.path, bufs.segs, |_| {})
+                && match_after_key(set, shape, candidate.depth, bufs.path, bufs.segs, |_| {})
         }
     }
 }

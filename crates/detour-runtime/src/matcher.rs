@@ -135,7 +135,7 @@ impl Matcher {
             caps.clear();
             capbuf.clear();
             let candidate = Candidate { rule: index, key: key_text(path, segs, best_depth), depth: best_depth };
-            let matched = match_after_key(set.shape(rule), set, best_depth, path, segs, |v| {
+            let matched = match_after_key(set, set.shape(rule), best_depth, path, segs, |v| {
                 let start = capbuf.len() as u32;
                 capbuf.extend_from_slice(v);
                 caps.push((start, capbuf.len() as u32));

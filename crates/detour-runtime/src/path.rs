@@ -91,8 +91,8 @@ impl Subject<'_> {
 /// the rule's index key against the rule's pattern shape. On a match, calls `capture` with each
 /// capture's bytes in pattern order and returns true.
 pub fn match_after_key(
-    shape: PatternShape<'_>,
     set: &ArchivedRuleSet,
+    shape: PatternShape<'_>,
     depth: usize,
     path: &[u8],
     segs: &[(u32, u32)],
