@@ -143,6 +143,13 @@ fn string_end(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// The end of the run of digits at `start`; `None` when there is none (a fraction or an
+/// exponent needs at least one digit).
+fn digits_end(b: &[u8], start: usize) -> Option<usize> {
+    let end = start + b.get(start..)?.iter().take_while(|c| c.is_ascii_digit()).count();
+    (end > start).then_some(end)
+}
+
 fn number_end(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i;
     if b[j] == b'-' {
@@ -160,14 +167,7 @@ fn number_end(b: &[u8], i: usize) -> Option<usize> {
     let mut integer = true;
     if b.get(j) == Some(&b'.') {
         integer = false;
-        j += 1;
-        let start = j;
-        while b.get(j).is_some_and(u8::is_ascii_digit) {
-            j += 1;
-        }
-        if j == start {
-            return None;
-        }
+        j = digits_end(b, j + 1)?;
     }
     if matches!(b.get(j), Some(b'e' | b'E')) {
         integer = false;
@@ -175,13 +175,7 @@ fn number_end(b: &[u8], i: usize) -> Option<usize> {
         if matches!(b.get(j), Some(b'+' | b'-')) {
             j += 1;
         }
-        let start = j;
-        while b.get(j).is_some_and(u8::is_ascii_digit) {
-            j += 1;
-        }
-        if j == start {
-            return None;
-        }
+        j = digits_end(b, j)?;
     }
     let text = std::str::from_utf8(&b[i..j]).ok()?;
     // Integers beyond 64 bits and all other numbers are floats to serde_json; infinite ones fail.
