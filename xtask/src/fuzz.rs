@@ -90,6 +90,7 @@ fn write_seeds(target: &str, dir: &Path) -> Result<(), String> {
                     seeds.push([&[0u8][..], &req.path, &[0xFF], &req.query, &[0xFF], req.host.as_bytes()].concat());
                 }
             }
+            seeds.extend(detour_runtime::fuzz::hostile_seeds());
         }
         _ => {
             let mut rng = detour_cli::workload::Rng::new(1);

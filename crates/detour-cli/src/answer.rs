@@ -15,6 +15,15 @@ pub enum Answer {
     Denied,
     /// A rule applies.
     Matched(Box<Applied>),
+    /// A rule applies but its target would pass 16 KiB (SPEC §4): answer 414.
+    TooLong {
+        /// The rule's file (base name).
+        file: String,
+        /// The rule's 1-based line.
+        line: u32,
+        /// The rule's 0-based index.
+        rule: usize,
+    },
 }
 
 /// The fields of a matched result line.
@@ -44,6 +53,10 @@ impl Answer {
         match outcome {
             Outcome::NoMatch => Answer::NoMatch,
             Outcome::Denied => Answer::Denied,
+            Outcome::TooLong { rule } => {
+                let source = &rules[rule].source;
+                Answer::TooLong { file: display_file(&source.file), line: source.line, rule }
+            }
             Outcome::Matched(d) => {
                 let rule = &rules[d.rule];
                 Answer::Matched(Box::new(Applied {
@@ -67,6 +80,9 @@ impl Answer {
         match outcome {
             detour_runtime::Outcome::NoMatch => Answer::NoMatch,
             detour_runtime::Outcome::Denied => Answer::Denied,
+            detour_runtime::Outcome::TooLong(t) => {
+                Answer::TooLong { file: t.file.to_string(), line: t.line, rule: t.rule as usize }
+            }
             detour_runtime::Outcome::Matched(d) => Answer::Matched(Box::new(Applied {
                 file: d.file.to_string(),
                 line: d.line,
@@ -87,6 +103,9 @@ impl Answer {
         match self {
             Answer::NoMatch => Value::Null,
             Answer::Denied => serde_json::json!({ "denied": true }),
+            Answer::TooLong { file, line, rule } => {
+                serde_json::json!({ "too_long": true, "file": file, "line": line, "rule": rule })
+            }
             Answer::Matched(a) => {
                 let mut m = Map::new();
                 m.insert("file".into(), a.file.clone().into());
@@ -115,6 +134,9 @@ impl Answer {
         match self {
             Answer::NoMatch => "no rule matches".to_string(),
             Answer::Denied => "role denied: a Role rule matched but the request lacks the role; answer 404".to_string(),
+            Answer::TooLong { file, line, rule } => {
+                format!("target too long: rule {rule} at {file}:{line} would make a target over 16 KiB; answer 414")
+            }
             Answer::Matched(a) => {
                 let kind = match a.status {
                     300..=399 => "redirect",

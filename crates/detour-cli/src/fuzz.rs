@@ -181,3 +181,14 @@ pub fn check_differential(data: &[u8]) {
         }
     }
 }
+
+/// The matcher of the `match_request` fuzz target: the hostile substitution rules in front of a
+/// fixed 10k-rule workload. `cargo test` replays the target's seeds on the same matcher.
+pub fn match_request_matcher() -> Matcher {
+    let w = crate::workload::generate(10_000, 0, 42);
+    let text = format!("{}{}", detour_runtime::fuzz::HOSTILE_RULES, w.rules);
+    let rules = detour_rules::parse_redirects(text.as_bytes(), "_redirects").rules;
+    let blob = Blob::from_bytes(&detour_compiler::compile(&rules).expect("compile")).expect("load");
+    let options = detour_runtime::MatchOptions { jwt_secret: Some(b"s".to_vec()), ..Default::default() };
+    Matcher::new(blob, options)
+}

@@ -123,7 +123,20 @@ pub struct Detour<S> {
 enum Decided {
     Pass,
     Denied,
-    Rule { status: u16, target: String, force: bool, negative: bool, rule: u32, line: u32, extras: ProxyExtras },
+    /// The rule's target would pass 16 KiB (SPEC §4): 414.
+    TooLong {
+        rule: u32,
+        line: u32,
+    },
+    Rule {
+        status: u16,
+        target: String,
+        force: bool,
+        negative: bool,
+        rule: u32,
+        line: u32,
+        extras: ProxyExtras,
+    },
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -179,7 +192,7 @@ fn decide(shared: &Shared, req: &Request<Body>) -> Decided {
     let settled = match &first {
         Decided::Pass => true,
         Decided::Rule { force, negative, .. } => *force && !*negative,
-        Decided::Denied => false,
+        Decided::Denied | Decided::TooLong { .. } => false,
     };
     let Some(assets) = shared.assets.as_ref().filter(|_| !settled) else { return first };
     let mut decoded = Vec::with_capacity(path.len());
@@ -197,6 +210,7 @@ fn find(matcher: &Matcher, request: &detour_runtime::Request<'_>) -> Decided {
         match matcher.find(request, &mut scratch) {
             Outcome::NoMatch => Decided::Pass,
             Outcome::Denied => Decided::Denied,
+            Outcome::TooLong(t) => Decided::TooLong { rule: t.rule, line: t.line },
             Outcome::Matched(d) => {
                 let signature = d.signed.and_then(|name| std::env::var(name).ok()).map(|secret| {
                     proxy::signature(secret.as_bytes(), &format!("{}://{}", request.scheme, request.host))
@@ -280,6 +294,10 @@ where
                 },
                 None => ready(Ok(with_status(Response::new(full("Not Found\n")), 404))),
             }
+        }
+        Decided::TooLong { rule, line } => {
+            tracing::info!(%method, %path, rule, line, "target too long: 414");
+            ready(Ok(with_status(Response::new(full("URI Too Long\n")), 414)))
         }
         Decided::Rule { status, target, force, rule, line, extras, .. } => {
             tracing::info!(%method, %path, rule, line, status, force, %target, "rule applies");

@@ -45,6 +45,11 @@ pub enum Outcome {
     Denied,
     /// A rule applies.
     Matched(Decision),
+    /// Rule `rule` applies, but its `to` would be longer than 16 KiB (SPEC §4).
+    TooLong {
+        /// 0-based index of the rule.
+        rule: usize,
+    },
 }
 
 /// The rule that applies and the target it produces.
@@ -96,7 +101,9 @@ pub fn match_request(rules: &[Rule], req: &Request, roles: &RoleConfig) -> Outco
             encode_query_capture(&value, &mut encoded);
             captures.push((name, encoded, Origin::Query));
         }
-        let text = substitute::substitute(&rule.to, &captures);
+        let Some(text) = substitute::substitute(&rule.to, &captures) else {
+            return Outcome::TooLong { rule: index };
+        };
         let target = substitute::target(&text, rule.to.contains('?'), &req.query);
         return Outcome::Matched(Decision { rule: index, negative: denied, to: substitute::plain(&text), target });
     }

@@ -17,10 +17,17 @@ pub enum Origin {
 /// Text with the origin of every byte.
 pub type Tagged = Vec<(u8, Origin)>;
 
+/// SPEC §4: substitution stops once `to` would be longer than this many bytes.
+pub const MAX_TO_BYTES: usize = 16384;
+
 /// Replaces every `:name` in `to` by each capture's value, one capture after the other, each
-/// pass seeing the text as the previous passes left it.
-pub fn substitute(to: &str, captures: &[(&str, Vec<u8>, Origin)]) -> Tagged {
+/// pass seeing the text as the previous passes left it. `None` when the text would at any point
+/// be longer than [`MAX_TO_BYTES`] (*target too long*).
+pub fn substitute(to: &str, captures: &[(&str, Vec<u8>, Origin)]) -> Option<Tagged> {
     let mut text: Tagged = to.bytes().map(|b| (b, Origin::Rule)).collect();
+    if text.len() > MAX_TO_BYTES {
+        return None;
+    }
     for (name, value, origin) in captures {
         let needle: Vec<u8> = std::iter::once(b':').chain(name.bytes()).collect();
         let mut out = Vec::with_capacity(text.len());
@@ -34,10 +41,13 @@ pub fn substitute(to: &str, captures: &[(&str, Vec<u8>, Origin)]) -> Tagged {
                 out.push(text[i]);
                 i += 1;
             }
+            if out.len() > MAX_TO_BYTES {
+                return None;
+            }
         }
         text = out;
     }
-    text
+    Some(text)
 }
 
 /// The bytes of tagged text: the outcome's `to`.
@@ -75,7 +85,7 @@ mod tests {
 
     fn to(to: &str, caps: &[(&str, &str)]) -> String {
         let caps: Vec<_> = caps.iter().map(|(n, v)| (*n, v.as_bytes().to_vec(), Origin::Path)).collect();
-        String::from_utf8(plain(&substitute(to, &caps))).unwrap()
+        String::from_utf8(plain(&substitute(to, &caps).unwrap())).unwrap()
     }
 
     #[test]
@@ -87,10 +97,19 @@ mod tests {
     }
 
     #[test]
+    fn growth_stops_at_the_bound() {
+        let value = ":a:b".repeat(100);
+        let caps = [("a", value.as_bytes().to_vec(), Origin::Path), ("b", value.as_bytes().to_vec(), Origin::Path)];
+        assert!(substitute("/:a/:b", &caps).is_none());
+        let exact = "x".repeat(MAX_TO_BYTES - 1);
+        assert_eq!(substitute("/:a", &[("a", exact.into_bytes(), Origin::Path)]).map(|t| t.len()), Some(MAX_TO_BYTES));
+    }
+
+    #[test]
     fn targets_are_wire_safe() {
-        let t = substitute("/:splat", &[("splat", b"/evil.example".to_vec(), Origin::Path)]);
+        let t = substitute("/:splat", &[("splat", b"/evil.example".to_vec(), Origin::Path)]).unwrap();
         assert_eq!(target(&t, false, b""), "/evil.example");
-        let t = substitute("/a/:splat#top", &[("splat", b"x?\r\n".to_vec(), Origin::Path)]);
+        let t = substitute("/a/:splat#top", &[("splat", b"x?\r\n".to_vec(), Origin::Path)]).unwrap();
         assert_eq!(target(&t, false, b"q=1 2"), "/a/x%3F%0D%0A?q=1%202#top");
     }
 }

@@ -59,11 +59,51 @@ pub fn request_from_bytes(data: &[u8]) -> Request<'_> {
     }
 }
 
-/// Arbitrary request bytes never make the matcher panic.
+/// Rules that make substitution work hard, for the `match_request` target to put in front of its
+/// workload: captures whose text is re-substituted (SPEC §4), names that prefix each other,
+/// repeated names, query captures, and splats inserted many times.
+pub const HOSTILE_RULES: &str = "\
+/news/:year/:month/:day /archive/:year/:month/:day 301
+/x/:id/:idx /t/:idx/:id/:idx/:id 301
+/rep/:a/:a/:a /r/:a:a:a/:a 302
+/qq/:id id=:id /q/:id/:id/:id 301
+/s/* /s2/:splat/:splat/:splat/:splat 301
+/m/:a/:b/* /:a:b:splat/:splat:b:a 200
+";
+
+/// Request seeds for [`HOSTILE_RULES`] (the fuzz input layout of [`request_from_bytes`]).
+pub fn hostile_seeds() -> Vec<Vec<u8>> {
+    let growth = ":month:day".repeat(50);
+    let paths = [
+        format!("/news/{growth}/{growth}/{growth}"),
+        "/x/:idx:id/:id:idx".to_string(),
+        "/rep/:a:a/:a:a/:a".to_string(),
+        format!("/s/{}", ":splat".repeat(200)),
+        "/m/:b:splat/:a/x/y".to_string(),
+    ];
+    let mut seeds: Vec<Vec<u8>> = paths.iter().map(|p| [&[0u8][..], p.as_bytes()].concat()).collect();
+    seeds.push(b"\0/qq/:id\xffid=:id:id".to_vec());
+    seeds
+}
+
+/// The longest a match may take: far above any honest match (microseconds), far below what an
+/// unbounded substitution or scan costs on a hostile request.
+pub const MATCH_TIME_BOUND: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Arbitrary request bytes never make the matcher panic, and what it returns is bounded: `to`
+/// at most [`crate::MAX_TO_BYTES`], the target at most that encoded plus the encoded query, the
+/// match within [`MATCH_TIME_BOUND`], and the scratch no larger than its bound for the request.
 pub fn check_match_request(matcher: &Matcher, data: &[u8]) {
     let req = request_from_bytes(data);
     let mut scratch = Scratch::with_capacity(data.len());
-    if let crate::Outcome::Matched(d) = matcher.find(&req, &mut scratch) {
+    let started = std::time::Instant::now();
+    let outcome = matcher.find(&req, &mut scratch);
+    let elapsed = started.elapsed();
+    assert!(elapsed < MATCH_TIME_BOUND, "a match took {elapsed:?} for {} request bytes", data.len());
+    if let crate::Outcome::Matched(d) = outcome {
+        assert!(d.to.len() <= crate::MAX_TO_BYTES, "`to` of {} bytes", d.to.len());
+        let bound = 3 * crate::MAX_TO_BYTES + 3 * req.query.len() + 1;
+        assert!(d.target.len() <= bound, "target of {} bytes (bound {bound})", d.target.len());
         assert!(!d.target.bytes().any(|b| b.is_ascii_control() || b == b' '), "unsafe target {:?}", d.target);
         assert!(!d.target.starts_with("//") && !d.target.starts_with("/\\"), "open redirect {:?}", d.target);
     }

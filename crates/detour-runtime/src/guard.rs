@@ -13,12 +13,18 @@ pub struct Origin<'a> {
 }
 
 impl Origin<'_> {
+    /// SPEC §3.10: an absolute `TO`'s `SCHEME://HOST`, as written, counts only when it equals
+    /// the request's byte for byte, the request's host being lower-case: a `TO` host with an
+    /// upper-case letter or a port never counts.
     fn equals(&self, origin: &[u8]) -> bool {
         let (scheme, host) = (self.scheme.as_bytes(), self.host.as_bytes());
-        origin.len() == scheme.len() + 3 + host.len()
-            && origin[..scheme.len()].eq_ignore_ascii_case(scheme)
-            && &origin[scheme.len()..scheme.len() + 3] == b"://"
-            && origin[scheme.len() + 3..].eq_ignore_ascii_case(host)
+        let Some((to_scheme, to_host)) = origin.len().checked_sub(host.len()).map(|at| origin.split_at(at)) else {
+            return false;
+        };
+        let lower_equal = |to: &[u8], req: &[u8]| {
+            to.len() == req.len() && to.iter().zip(req).all(|(&t, &r)| t == r.to_ascii_lowercase())
+        };
+        to_scheme.strip_suffix(b"://").is_some_and(|s| lower_equal(s, scheme)) && lower_equal(to_host, host)
     }
 }
 
@@ -60,7 +66,12 @@ pub fn fires(
     if !path.starts_with(prefix) {
         return false;
     }
-    textual(set, rule, caps, path_captures, &mut bufs.text);
+    // A substitution past the `to` bound is no loop we can tell: the guard does not fire, and
+    // the rule, if it applies, ends as *target too long* (its own substitution starts with the
+    // same passes, so it overflows too).
+    if textual(set, rule, caps, path_captures, &mut bufs.text).is_err() {
+        return false;
+    }
     bufs.path.clear();
     decode_into(bufs.text.text, false, bufs.path);
     let shape = set.shape(rule);

@@ -47,9 +47,10 @@ mod substitute;
 
 pub use blob::{Blob, LoadError, MAX_BLOB_BYTES};
 pub use matcher::{MatchOptions, Matcher};
-pub use outcome::{Decision, Outcome};
+pub use outcome::{Decision, Outcome, TooLongRule};
 pub use request::{Cookies, Request};
 pub use scratch::Scratch;
+pub use substitute::MAX_TO_BYTES;
 
 #[cfg(test)]
 mod tests {

@@ -8,11 +8,13 @@ use crate::blob::Blob;
 use crate::conditions::{conditions_hold, query_holds};
 use crate::guard::{self, Candidate, GuardBuffers, Origin};
 use crate::index::{find_host, first_at_least, key_text, probe};
-use crate::outcome::{utf8, Decision, Outcome};
+use crate::outcome::{utf8, Decision, Outcome, TooLongRule};
 use crate::path::{match_after_key, segments};
 use crate::request::host_without_port;
 use crate::scratch::HostCache;
-use crate::substitute::{encode_by_origin, finish_target, from_parts, textual, Captures, TextBuffers};
+use crate::substitute::{
+    encode_by_origin, finish_target, from_parts, textual, Captures, TextBuffers, TooLong, MAX_TO_BYTES,
+};
 use crate::{jwt, Request, Scratch};
 
 /// Settings of the server, never stored in the blob.
@@ -184,20 +186,30 @@ impl Matcher {
         let flags = rule.flags;
         let path_count = set.path_capture_count(rule);
         let c = Captures { ranges: caps, bytes: capbuf, path_count };
-        if caps.is_empty() {
+        let substituted = if caps.is_empty() {
             // No captures: `to` is the target's text as written.
             to.clear();
-            to.extend_from_slice(set.to(rule));
             target.clear();
-            encode_rule_text(to, target);
+            let written = set.to(rule);
+            (written.len() <= MAX_TO_BYTES)
+                .then(|| {
+                    to.extend_from_slice(written);
+                    encode_rule_text(to, target);
+                })
+                .ok_or(TooLong)
         } else if flags & rule_flags::TO_SIMPLE != 0 && rule.parts_len > 0 && !c.path_value_has_colon() {
-            from_parts(set, rule, set.parts(rule), &c, to, target);
+            from_parts(set, rule, set.parts(rule), &c, to, target)
         } else {
             let mut bufs = TextBuffers { text, origin, text2, origin2 };
-            textual(set, rule, &c, caps.len(), &mut bufs);
-            to.clear();
-            to.extend_from_slice(bufs.text);
-            encode_by_origin(bufs.text, bufs.origin, target);
+            textual(set, rule, &c, caps.len(), &mut bufs).map(|()| {
+                to.clear();
+                to.extend_from_slice(bufs.text);
+                encode_by_origin(bufs.text, bufs.origin, target);
+            })
+        };
+        if substituted.is_err() {
+            let (file, line) = (utf8(set.file_of(index)), rule.line.to_native());
+            return Outcome::TooLong(TooLongRule { rule: index as u32, file, line });
         }
         finish_target(target, flags & rule_flags::TO_HAS_QUERY != 0, req.query, tail);
         let extra = set.extra(rule);

@@ -11,6 +11,20 @@ pub enum Outcome<'a> {
     Denied,
     /// A rule applies.
     Matched(Decision<'a>),
+    /// A rule applies, but its substituted `to` would pass 16 KiB (SPEC §4): a defined error
+    /// that servers answer with `414 URI Too Long`.
+    TooLong(TooLongRule<'a>),
+}
+
+/// The rule whose target would be too long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLongRule<'a> {
+    /// 0-based rule index.
+    pub rule: u32,
+    /// The rule's source file name.
+    pub file: &'a str,
+    /// The rule's 1-based source line.
+    pub line: u32,
 }
 
 /// The rule that applies, and what it produces. Borrows from the blob and the scratch.

@@ -47,24 +47,25 @@ impl Scratch {
 
     /// Scratch for requests (path, query and cookies) of up to `bytes` bytes each.
     pub fn with_capacity(bytes: usize) -> Scratch {
-        // Targets are at most the rule's `to` plus every capture, each encoded to 3 bytes per
-        // byte; the `to` of a rule is at most 8 KiB.
-        let out = 3 * bytes + 3 * 8192;
+        // `to` and the substitution's texts never pass MAX_TO_BYTES (SPEC §4); the target is
+        // `to` with each byte encoded to at most 3, plus the request's query encoded the same way.
+        let text = crate::MAX_TO_BYTES;
+        let out = 3 * text + 3 * bytes + 1;
         Scratch {
             decoded: Vec::with_capacity(bytes),
             segs: Vec::with_capacity(bytes / 2 + 1),
             caps: Vec::with_capacity(64),
             capbuf: Vec::with_capacity(3 * bytes),
             qbuf: Vec::with_capacity(bytes),
-            to: Vec::with_capacity(out),
+            to: Vec::with_capacity(text),
             target: Vec::with_capacity(out),
             tail: Vec::with_capacity(out),
-            text: Vec::with_capacity(out),
-            origin: Vec::with_capacity(out),
-            text2: Vec::with_capacity(out),
-            origin2: Vec::with_capacity(out),
-            guard_path: Vec::with_capacity(out),
-            guard_segs: Vec::with_capacity(out / 2 + 1),
+            text: Vec::with_capacity(text),
+            origin: Vec::with_capacity(text),
+            text2: Vec::with_capacity(text),
+            origin2: Vec::with_capacity(text),
+            guard_path: Vec::with_capacity(text),
+            guard_segs: Vec::with_capacity(text / 2 + 1),
             jwt: Vec::with_capacity(bytes),
             host_cache: HostCache {
                 scheme: Vec::with_capacity(8),

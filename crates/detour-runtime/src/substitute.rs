@@ -7,6 +7,15 @@
 use detour_format::encoding::{encode_appended_query, encode_path_capture, encode_rule_text};
 use detour_format::{part_kind, ArchivedRule, ArchivedRuleSet, ArchivedToPart};
 
+/// The longest `to` a substitution may produce (SPEC §4): past it the outcome is *target too
+/// long*. Captures that hold `:name` text are substituted again, so without a bound a short
+/// request could grow `to` cubically.
+pub const MAX_TO_BYTES: usize = 16 * 1024;
+
+/// The substitution would make `to` longer than [`MAX_TO_BYTES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLong;
+
 const FROM_RULE: u8 = 0;
 const FROM_PATH: u8 = 1;
 const FROM_QUERY: u8 = 2;
@@ -37,7 +46,8 @@ impl Captures<'_> {
     }
 }
 
-/// `to` and the (unfinished) target from pre-split parts.
+/// `to` and the (unfinished) target from pre-split parts; [`TooLong`] (with nothing more
+/// written) as soon as `to` would pass [`MAX_TO_BYTES`].
 pub fn from_parts(
     set: &ArchivedRuleSet,
     rule: &ArchivedRule,
@@ -45,17 +55,19 @@ pub fn from_parts(
     caps: &Captures<'_>,
     to: &mut Vec<u8>,
     target: &mut Vec<u8>,
-) {
+) -> Result<(), TooLong> {
     to.clear();
     target.clear();
     for p in parts {
         if p.kind == part_kind::TEXT {
             let text = set.part_text(rule, p);
+            fits(to.len(), text.len())?;
             to.extend_from_slice(text);
             encode_rule_text(text, target);
         } else {
             let i = usize::from(p.capture);
             let value = caps.value(i);
+            fits(to.len(), value.len())?;
             to.extend_from_slice(value);
             if caps.origin(i) == FROM_PATH {
                 encode_path_capture(value, target);
@@ -63,6 +75,17 @@ pub fn from_parts(
                 encode_rule_text(value, target);
             }
         }
+    }
+    Ok(())
+}
+
+/// Checks that `more` bytes after `len` keep `to` within [`MAX_TO_BYTES`], before they are
+/// written, so no buffer ever grows past the bound.
+fn fits(len: usize, more: usize) -> Result<(), TooLong> {
+    if len.saturating_add(more) > MAX_TO_BYTES {
+        Err(TooLong)
+    } else {
+        Ok(())
     }
 }
 
@@ -75,14 +98,15 @@ pub struct TextBuffers<'a> {
 }
 
 /// Applies the first `count` captures of `rule` to its `to` textually; the result is in
-/// `bufs.text` and `bufs.origin`.
+/// `bufs.text` and `bufs.origin`. Stops with [`TooLong`] as soon as the text would pass
+/// [`MAX_TO_BYTES`], so the work is bounded by the limit, not by the size the text would reach.
 pub fn textual(
     set: &ArchivedRuleSet,
     rule: &ArchivedRule,
     caps: &Captures<'_>,
     count: usize,
     bufs: &mut TextBuffers<'_>,
-) {
+) -> Result<(), TooLong> {
     let to = set.to(rule);
     bufs.text.clear();
     bufs.text.extend_from_slice(to);
@@ -96,10 +120,12 @@ pub fn textual(
         let mut j = 0;
         while j < bufs.text.len() {
             if bufs.text[j] == b':' && bufs.text[j + 1..].starts_with(name) {
+                fits(bufs.text2.len(), value.len())?;
                 bufs.text2.extend_from_slice(value);
                 bufs.origin2.resize(bufs.origin2.len() + value.len(), origin);
                 j += 1 + name.len();
             } else {
+                fits(bufs.text2.len(), 1)?;
                 bufs.text2.push(bufs.text[j]);
                 bufs.origin2.push(bufs.origin[j]);
                 j += 1;
@@ -108,6 +134,7 @@ pub fn textual(
         std::mem::swap(bufs.text, bufs.text2);
         std::mem::swap(bufs.origin, bufs.origin2);
     }
+    Ok(())
 }
 
 /// The (unfinished) target of textually substituted text.

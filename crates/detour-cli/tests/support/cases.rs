@@ -50,6 +50,8 @@ impl Case {
 pub enum Expect {
     NoMatch,
     Denied,
+    /// Target too long (SPEC §4); fields of the result line to compare (`rule`, `line`, `file`).
+    TooLong(serde_json::Map<String, Value>),
     /// Fields to compare; absent ones take defaults (rule 0, not negative, target = to).
     Matched(serde_json::Map<String, Value>),
 }
@@ -60,6 +62,11 @@ impl Expect {
         Ok(match text {
             "none" => Expect::NoMatch,
             "denied" => Expect::Denied,
+            "too_long" => Expect::TooLong(serde_json::Map::new()),
+            t if t.starts_with("{\"too_long\"") => match serde_json::from_str(t) {
+                Ok(Value::Object(m)) => Expect::TooLong(m),
+                _ => return Err(format!("bad expectation `{t}`")),
+            },
             t if t.starts_with('{') => match serde_json::from_str(t) {
                 Ok(Value::Object(m)) if m.contains_key("to") => Expect::Matched(m),
                 _ => return Err(format!("bad expectation `{t}`: a JSON object with \"to\"")),
@@ -76,6 +83,13 @@ impl Expect {
     pub fn verify(&self, answer: &Answer) -> Result<(), String> {
         let fields = match (self, answer) {
             (Expect::NoMatch, Answer::NoMatch) | (Expect::Denied, Answer::Denied) => return Ok(()),
+            (Expect::TooLong(fields), Answer::TooLong { .. }) => {
+                let got = answer.to_json();
+                return match fields.iter().find(|(k, v)| got.get(k.as_str()) != Some(v)) {
+                    None => Ok(()),
+                    Some((k, v)) => Err(format!("{k}: expected {v}, got {}", got[k.as_str()])),
+                };
+            }
             (Expect::Matched(fields), Answer::Matched(applied)) => (fields, applied.as_ref()),
             _ => return Err(format!("expected {self:?}, got {}", answer.to_json())),
         };
