@@ -18,7 +18,8 @@ pub fn fires(rule: &Rule, captures: &[Capture<'_>], req: &Request, path: &[u8]) 
         LoopPrefix::None => return false,
         LoopPrefix::Relative(p) => p,
         LoopPrefix::Absolute { origin, prefix } => {
-            if !origin.eq_ignore_ascii_case(&format!("{}://{}", req.scheme, req.host)) {
+            // Byte for byte: the request's scheme and host are lower-case (SPEC §3.10).
+            if origin != format!("{}://{}", req.scheme, req.host) {
                 return false;
             }
             prefix
@@ -28,7 +29,9 @@ pub fn fires(rule: &Rule, captures: &[Capture<'_>], req: &Request, path: &[u8]) 
         return false;
     }
     let captures: Vec<_> = captures.iter().map(|(n, v)| (*n, v.clone(), Origin::Path)).collect();
-    let again = percent_decode(&plain(&substitute(&rule.to, &captures)));
+    // Past the `to` bound the guard cannot tell: it does not fire (docs/semantics.md).
+    let Some(substituted) = substitute(&rule.to, &captures) else { return false };
+    let again = percent_decode(&plain(&substituted));
     // A text that does not start with `/` (an absolute URL) only fits a FROM that opens with `*`.
     if !again.starts_with(b"/") && rule.path.segments.first() != Some(&Segment::Splat) {
         return false;

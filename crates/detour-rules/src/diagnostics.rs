@@ -131,6 +131,16 @@ pub enum Problem {
     /// `from` equals `to`.
     #[error("`to` equals `from`: this rule sends the request back to itself")]
     RedirectsToItself,
+    /// An exact copy of a later rule: only the last copy is kept (SPEC §1).
+    #[error(
+        "duplicate rule: dropped in favour of its last copy at {file}:{line}, which keeps that place in the order"
+    )]
+    DuplicateRule {
+        /// File of the kept copy.
+        file: String,
+        /// Line of the kept copy.
+        line: u32,
+    },
     /// A rule that an earlier rule always wins over.
     #[error("this rule can never match: the rule at {file}:{line} has the same pattern and always wins")]
     Shadowed {
@@ -176,6 +186,7 @@ impl Problem {
     pub fn severity(&self) -> Severity {
         match self {
             Problem::RedirectsToItself
+            | Problem::DuplicateRule { .. }
             | Problem::Shadowed { .. }
             | Problem::TrailingSlashLoop
             | Problem::LoopGuard { .. }

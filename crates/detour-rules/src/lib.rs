@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 mod build;
+mod dedup;
 mod diagnostics;
 pub mod fuzz;
 pub mod limits;
@@ -96,8 +97,8 @@ pub fn parse(kind: SourceKind, text: &[u8], file: &str) -> Parsed {
     }
 }
 
-/// Parses a site's sources in priority order into one rule list, then adds the site-wide
-/// warnings of [`lint`].
+/// Parses a site's sources in priority order into one rule list, drops duplicate rules (only the
+/// last copy of a rule is kept, SPEC §1), then adds the site-wide warnings of [`lint`].
 pub fn parse_site(sources: &[(SourceKind, &[u8], &str)]) -> Parsed {
     let mut site = Parsed::default();
     for &(kind, text, file) in sources {
@@ -105,6 +106,8 @@ pub fn parse_site(sources: &[(SourceKind, &[u8], &str)]) -> Parsed {
         site.rules.extend(parsed.rules);
         site.diagnostics.extend(parsed.diagnostics);
     }
+    let duplicates = dedup::drop_duplicates(&mut site.rules);
+    site.diagnostics.extend(duplicates);
     if site.rules.len() > limits::MAX_RULES {
         site.rules.truncate(limits::MAX_RULES);
         let last = sources.last().map_or("", |s| s.2);

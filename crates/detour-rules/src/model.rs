@@ -100,6 +100,9 @@ pub struct Rule {
     pub to: String,
     /// HTTP status, 100..=999.
     pub status: u16,
+    /// The status was written (an omitted one is 301). Two rules that differ only here are
+    /// not duplicates (SPEC §1).
+    pub status_written: bool,
     /// `!` / `force = true`: applies even when a file exists at the path.
     pub force: bool,
     /// Conditions on the request.
@@ -138,9 +141,11 @@ impl Rule {
         }
         line.push(' ');
         line.push_str(&self.to);
-        line.push_str(&format!(" {}", self.status));
-        if self.force {
-            line.push('!');
+        if self.status_written {
+            line.push_str(&format!(" {}", self.status));
+            if self.force {
+                line.push('!');
+            }
         }
         for (key, values) in self.conditions.named() {
             if !values.is_empty() {
@@ -163,7 +168,9 @@ impl Rule {
         let mut t = Table::new();
         t.insert("from".into(), Value::String(self.from.clone()));
         t.insert("to".into(), Value::String(self.to.clone()));
-        t.insert("status".into(), Value::Integer(i64::from(self.status)));
+        if self.status_written {
+            t.insert("status".into(), Value::Integer(i64::from(self.status)));
+        }
         t.insert("force".into(), Value::Boolean(self.force));
         if !self.query.is_empty() {
             let mut q = Table::new();

@@ -128,10 +128,12 @@ fn parse_line(tokens: &[Token<'_>], source: Source, warnings: &mut Vec<Problem>)
 
     let mut status = 301;
     let mut force = false;
+    let mut status_written = false;
     let mut condition_tokens = after_to;
     if let Some(first) = after_to.first() {
         if build::looks_like_status(first.text) || !first.text.contains('=') {
             condition_tokens = &after_to[1..];
+            status_written = true;
             match build::parse_status_token(first.text) {
                 Ok((s, f)) => (status, force) = (s, f),
                 Err(p) => errors.push((Some(first.column), p)),
@@ -198,6 +200,7 @@ fn parse_line(tokens: &[Token<'_>], source: Source, warnings: &mut Vec<Problem>)
         query,
         to,
         status,
+        status_written,
         force,
         conditions,
         headers: Vec::new(),

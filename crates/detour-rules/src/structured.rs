@@ -361,7 +361,21 @@ fn rule_from_fields(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Rule { source, from: from_text, host, path, query, to, status, force, conditions, headers, signed })
+    let status_written = seen.contains(&"status");
+    Ok(Rule {
+        source,
+        from: from_text,
+        host,
+        path,
+        query,
+        to,
+        status,
+        status_written,
+        force,
+        conditions,
+        headers,
+        signed,
+    })
 }
 
 fn conditions_from(
