@@ -103,6 +103,17 @@ impl RequestSpec {
     }
 }
 
+/// The index layouts every answer is checked in: everything keyed through placeholders and
+/// every list of two or more rules split; the default; nothing keyed through placeholders and
+/// nothing split.
+pub fn layouts() -> [CompileOptions; 3] {
+    [
+        CompileOptions { placeholder_bucket: 0, split_min: 2 },
+        CompileOptions::default(),
+        CompileOptions { placeholder_bucket: usize::MAX, split_min: usize::MAX },
+    ]
+}
+
 /// Compiles `lines`, and checks that the compiled engine answers every request exactly as the
 /// reference does, with the default index layout and with the two extreme ones, and that
 /// compiling twice gives the same bytes. Returns a description of the first difference.
@@ -117,8 +128,7 @@ pub fn compare(lines: &[String], requests: &[RequestSpec]) -> Result<(), String>
     let config = roles.reference();
     let expected: Vec<_> =
         requests.iter().map(|r| match_reference(&rules, &r.request(token), &config).to_json()).collect();
-    let layouts = [0, CompileOptions::default().placeholder_bucket, usize::MAX];
-    for options in layouts.map(|placeholder_bucket| CompileOptions { placeholder_bucket }) {
+    for options in layouts() {
         let bytes = detour_compiler::compile_with(&rules, &options).map_err(|e| e.to_string())?;
         let blob = Blob::from_bytes(&bytes).map_err(|e| format!("the compiled blob does not load: {e}"))?;
         let matcher = Matcher::new(blob, roles.runtime());
@@ -144,8 +154,8 @@ fn build(u: &mut Unstructured<'_>) -> arbitrary::Result<(Vec<String>, Vec<Reques
     for _ in 0..u.int_in_range(1..=8)? {
         let host = u.ratio(1, 6)?;
         let segments = (0..u.int_in_range(0..=3)?).map(|_| pick(u, FROM_SEGMENTS)).collect::<Result<Vec<_>, _>>()?;
-        let query = (0..u.int_in_range(0..=1)?).map(|_| pick(u, QUERY)).collect::<Result<Vec<_>, _>>()?;
-        let conditions = (0..u.int_in_range(0..=1)?).map(|_| pick(u, CONDITIONS)).collect::<Result<Vec<_>, _>>()?;
+        let query = (0..u.int_in_range(0..=3)?).map(|_| pick(u, QUERY)).collect::<Result<Vec<_>, _>>()?;
+        let conditions = (0..u.int_in_range(0..=3)?).map(|_| pick(u, CONDITIONS)).collect::<Result<Vec<_>, _>>()?;
         lines.push(rule_line(host, &segments, &query, pick(u, TO)?, pick(u, STATUS)?, &conditions));
     }
     let mut requests = Vec::new();

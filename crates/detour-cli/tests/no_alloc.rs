@@ -30,22 +30,26 @@ fn matching_every_conformance_request_allocates_nothing() {
     let mut requests = 0usize;
     for case in load_cases() {
         let site = case.parse();
-        let matcher = Matcher::new(load(EngineKind::Compiled, &site.rules), roles(&case).runtime());
-        let owned: Vec<_> = case.requests.iter().map(|(r, _)| r.request.clone()).collect();
-        let pairs: Vec<Vec<(&str, &str)>> = owned.iter().map(detour_cli::engine::cookie_pairs).collect();
-        let reqs: Vec<Request<'_>> =
-            owned.iter().zip(&pairs).map(|(r, p)| detour_cli::engine::runtime_request(r, p)).collect();
-        let mut scratch = Scratch::new();
-        let n = allocations_in(|| {
-            for req in &reqs {
-                requests += 1;
-                if let Outcome::Matched(d) = matcher.find(req, &mut scratch) {
-                    matched += 1;
-                    std::hint::black_box((d.to, d.target, d.headers().count()));
+        // Both layouts: the default, and every list split and every rule keyed through its
+        // placeholders; each on a fresh scratch sized from its blob.
+        for engine in [EngineKind::Compiled, EngineKind::Disk] {
+            let matcher = Matcher::new(load(engine, &site.rules), roles(&case).runtime());
+            let owned: Vec<_> = case.requests.iter().map(|(r, _)| r.request.clone()).collect();
+            let pairs: Vec<Vec<(&str, &str)>> = owned.iter().map(detour_cli::engine::cookie_pairs).collect();
+            let reqs: Vec<Request<'_>> =
+                owned.iter().zip(&pairs).map(|(r, p)| detour_cli::engine::runtime_request(r, p)).collect();
+            let mut scratch = matcher.scratch();
+            let n = allocations_in(|| {
+                for req in &reqs {
+                    requests += 1;
+                    if let Outcome::Matched(d) = matcher.find(req, &mut scratch) {
+                        matched += 1;
+                        std::hint::black_box((d.to, d.target, d.headers().count()));
+                    }
                 }
-            }
-        });
-        assert_eq!(n, 0, "{}:{} `{}` allocated {n} time(s)", case.file, case.line, case.name);
+            });
+            assert_eq!(n, 0, "{}:{} `{}` ({engine:?}) allocated {n} time(s)", case.file, case.line, case.name);
+        }
     }
     assert!(requests > 300 && matched > 200, "{requests} requests, {matched} matched");
 }

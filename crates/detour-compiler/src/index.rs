@@ -4,10 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use detour_format::{entry_kinds, probe_table, slot_tag, Entry, KeyTable, Span, Str, SLOT_ENTRY_MASK};
+use detour_format::{
+    entry_kinds, probe_table, slot_tag, split_hash, split_table, Entry, KeyTable, Span, Split, SplitBucket, Str, NONE,
+    SLOT_ENTRY_MASK,
+};
 
-use crate::lower::{IndexKey, KeyKind};
+use crate::lower::{IndexKey, KeyKind, Lowered};
 use crate::pool::{HashIndex, Pool};
+use crate::split::{plan, SplitPlan};
 use crate::CompileError;
 
 /// The most entries a blob can index: slots keep the entry number in their low 24 bits.
@@ -36,6 +40,9 @@ pub struct BuiltIndex {
     pub tables: Vec<KeyTable>,
     pub slots: Vec<u32>,
     pub rule_ids: Vec<u32>,
+    pub splits: Vec<Split>,
+    pub split_buckets: Vec<SplitBucket>,
+    pub split_slots: Vec<u32>,
     /// The tables of each scope: scope 0 is the host-less one; scope `i + 1` is host `i`.
     pub scopes: Vec<Span>,
 }
@@ -88,10 +95,17 @@ impl IndexBuilder {
         Ok(())
     }
 
-    /// Lays out the entries, their lists, and the key tables of `scopes` scopes.
-    pub fn build(self, scopes: usize) -> Result<BuiltIndex, CompileError> {
+    /// Lays out the entries, their lists (with a split for each list of at least `split_min`
+    /// rules that has one), and the key tables of `scopes` scopes.
+    pub fn build(
+        self,
+        scopes: usize,
+        lowered: &[Lowered],
+        split_min: usize,
+        pool: &mut Pool,
+    ) -> Result<BuiltIndex, CompileError> {
         let mut entries = Vec::with_capacity(self.entries.len());
-        let mut rule_ids = Vec::new();
+        let mut lists = Lists::default();
         let mut tables: BTreeMap<(u32, u64), (KeyTable, Vec<u32>)> = BTreeMap::new();
         for (i, b) in self.entries.iter().enumerate() {
             let kinds = [entry_kinds::EXACT, entry_kinds::PREFIX]
@@ -103,10 +117,13 @@ impl IndexBuilder {
             let (rules, kinds) = if total == 1 {
                 (b.lists.iter().flatten().copied().next().unwrap_or_default(), kinds)
             } else {
-                let start = u32::try_from(rule_ids.len()).map_err(|_| CompileError::TooLarge("rule lists"))?;
-                rule_ids.extend(b.lists.iter().map(|l| l.len() as u32));
-                rule_ids.extend(b.lists.iter().flatten().copied());
-                (start, kinds | entry_kinds::LIST)
+                let plans = [0, 1].map(|k| {
+                    let list = &b.lists[k];
+                    (list.len() >= split_min.max(2))
+                        .then(|| plan(list, k == 0, usize::from(b.depth), lowered))
+                        .flatten()
+                });
+                lists.entry(b, plans, kinds, pool)?
             };
             entries.push(Entry { key: b.key.start, rules, key_len: b.key.len as u16, depth: b.depth, kinds });
             let (table, members) = tables
@@ -121,7 +138,17 @@ impl IndexBuilder {
             }
             members.push(i as u32);
         }
-        let mut built = BuiltIndex { entries, tables: Vec::new(), slots: Vec::new(), rule_ids, scopes: Vec::new() };
+        let Lists { rule_ids, splits, split_buckets, split_slots } = lists;
+        let mut built = BuiltIndex {
+            entries,
+            tables: Vec::new(),
+            slots: Vec::new(),
+            rule_ids,
+            splits,
+            split_buckets,
+            split_slots,
+            scopes: Vec::new(),
+        };
         let mut scope_starts = vec![None; scopes];
         for ((scope, _), (mut table, ids)) in tables {
             // Load at most two thirds: a miss reads about five slots and, thanks to the tags,
@@ -155,5 +182,75 @@ impl IndexBuilder {
             }
         }
         Ok(built)
+    }
+}
+
+/// The rule lists of the entries and their splits, laid out.
+#[derive(Default)]
+struct Lists {
+    rule_ids: Vec<u32>,
+    splits: Vec<Split>,
+    split_buckets: Vec<SplitBucket>,
+    split_slots: Vec<u32>,
+}
+
+fn too_large<T: TryFrom<usize>>(n: usize, what: &'static str) -> Result<T, CompileError> {
+    T::try_from(n).map_err(|_| CompileError::TooLarge(what))
+}
+
+impl Lists {
+    /// Appends `ids` to `rule_ids`.
+    fn span(&mut self, ids: &[u32]) -> Result<Span, CompileError> {
+        let start = too_large(self.rule_ids.len(), "rule lists")?;
+        self.rule_ids.extend_from_slice(ids);
+        Ok(Span { start, len: too_large(ids.len(), "rule lists")? })
+    }
+
+    /// Lays out an entry's lists: counts, split numbers when a list has a split, the lists.
+    /// Returns the entry's `rules` and `kinds`.
+    fn entry(
+        &mut self,
+        b: &EntryBuilder,
+        plans: [Option<SplitPlan>; 2],
+        kinds: u8,
+        pool: &mut Pool,
+    ) -> Result<(u32, u8), CompileError> {
+        let split_numbers = plans
+            .iter()
+            .map(|p| p.as_ref().map_or(Ok(NONE), |p| self.split(p, pool)))
+            .collect::<Result<Vec<u32>, _>>()?;
+        let start = too_large(self.rule_ids.len(), "rule lists")?;
+        self.rule_ids.extend(b.lists.iter().map(|l| l.len() as u32));
+        let mut kinds = kinds | entry_kinds::LIST;
+        if plans.iter().any(Option::is_some) {
+            self.rule_ids.extend(&split_numbers);
+            kinds |= entry_kinds::SPLIT;
+        }
+        self.rule_ids.extend(b.lists.iter().flatten().copied());
+        Ok((start, kinds))
+    }
+
+    /// Lays out one split; returns its number.
+    fn split(&mut self, p: &SplitPlan, pool: &mut Pool) -> Result<u32, CompileError> {
+        let lengths = self.span(&p.lengths)?;
+        let rest = self.span(&p.rest)?;
+        let first_bucket = too_large(self.split_buckets.len(), "split buckets")?;
+        for (value, ids) in &p.buckets {
+            let rules = self.span(ids)?;
+            self.split_buckets.push(SplitBucket { value: pool.add(value)?, rules });
+        }
+        let slots = split_table(p.buckets.iter().map(|(v, _)| split_hash(p.kind, v)).collect::<Vec<_>>().into_iter());
+        let slots_start = too_large(self.split_slots.len(), "split tables")?;
+        let slots_len = too_large(slots.len(), "split tables")?;
+        self.split_slots.extend(slots);
+        self.splits.push(Split {
+            kind: p.kind,
+            key: pool.add(&p.key)?,
+            lengths,
+            rest,
+            slots: Span { start: slots_start, len: slots_len },
+            buckets: Span { start: first_bucket, len: too_large(p.buckets.len(), "split buckets")? },
+        });
+        too_large(self.splits.len() - 1, "splits")
     }
 }

@@ -24,6 +24,7 @@
 mod index;
 mod lower;
 mod pool;
+mod split;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -47,11 +48,16 @@ pub struct CompileOptions {
     /// through them, `usize::MAX` none. Default 4: below that a bucket costs less than the extra
     /// probe a key table per placeholder mask adds to every request.
     pub placeholder_bucket: usize,
+    /// How long an entry's rule list must be before it gets a split, a second-level index by
+    /// what else its rules require (the request's last segment, the start of its next segment,
+    /// a query value, its country or language): `usize::MAX` never. Default 8: a shorter list
+    /// is tried rule by rule faster than a split is looked up.
+    pub split_min: usize,
 }
 
 impl Default for CompileOptions {
     fn default() -> CompileOptions {
-        CompileOptions { placeholder_bucket: 4 }
+        CompileOptions { placeholder_bucket: 4, split_min: 8 }
     }
 }
 
@@ -146,7 +152,7 @@ pub fn build_rule_set(rules: &[Rule], options: &CompileOptions) -> Result<RuleSe
         entries.insert(&mut pool, scope, literal.as_ref().unwrap_or(&l.key), to, rule_index)?;
     }
 
-    let built = entries.build(scopes.len() + 1)?;
+    let built = entries.build(scopes.len() + 1, &lowered, options.split_min, &mut pool)?;
     for ((scheme, host), &scope) in &scopes {
         let tables = built.scopes[scope as usize];
         set.hosts.push(Host { scheme: *scheme, host: pool.add(host.as_bytes())?, tables });
@@ -159,6 +165,9 @@ pub fn build_rule_set(rules: &[Rule], options: &CompileOptions) -> Result<RuleSe
     set.tables = built.tables;
     set.slots = built.slots;
     set.rule_ids = built.rule_ids;
+    set.splits = built.splits;
+    set.split_buckets = built.split_buckets;
+    set.split_slots = built.split_slots;
     set.pool = pool.into_bytes();
     Ok(set)
 }

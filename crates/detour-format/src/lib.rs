@@ -70,6 +70,17 @@ pub fn probe_table(hashes: impl ExactSizeIterator<Item = u64>, len: usize) -> Ve
     slots
 }
 
+/// The hash of a [`SplitBucket`]'s value, seeded by the split's kind.
+pub fn split_hash(kind: u8, value: &[u8]) -> u64 {
+    xxh3_64_with_seed(value, 0x7370_6c69_7400 + u64::from(kind))
+}
+
+/// Builds the open-addressing table of a [`Split`] over its buckets' hashes: power-of-two length,
+/// load at most one half, bucket number + 1 (0 empty).
+pub fn split_table(hashes: impl ExactSizeIterator<Item = u64>) -> Vec<u32> {
+    slot_table(hashes)
+}
+
 /// The hash of a host entry, used by [`RuleSet::host_slots`]: the lower-case host, seeded by
 /// the scheme (0 `http`, 1 `https`).
 pub fn host_hash(scheme: u8, lower_host: &[u8]) -> u64 {
@@ -97,7 +108,8 @@ pub fn write_blob(set: &RuleSet) -> Result<Vec<u8>, rkyv::rancor::Error> {
     // its buffer many times.
     let estimate = set.pool.len()
         + 32 * (set.rules.len() + set.details.len() + set.entries.len() + set.segments.len() + set.parts.len())
-        + 4 * (set.slots.len() + set.rule_ids.len() + set.host_slots.len())
+        + 4 * (set.slots.len() + set.rule_ids.len() + set.host_slots.len() + set.split_slots.len())
+        + 32 * (set.splits.len() + set.split_buckets.len())
         + 4096;
     let payload = rkyv::api::high::to_bytes_in::<_, rkyv::rancor::Error>(
         set,

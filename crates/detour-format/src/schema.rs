@@ -192,6 +192,59 @@ pub mod entry_kinds {
     /// `rules` indexes [`super::RuleSet::rule_ids`]: two counts (exact, prefix), then the ids
     /// of each list, ascending. Without it, `rules` is the one rule of the one kind set.
     pub const LIST: u8 = 4;
+    /// With [`LIST`]: after the two counts come two [`super::Split`] numbers (exact, prefix;
+    /// [`super::NONE`] for a list without one), then the lists.
+    pub const SPLIT: u8 = 8;
+}
+
+/// What a request offers to pick candidates from a long rule list (a [`Split`]).
+pub mod split_kind {
+    /// A rule's value is the last segment of its pattern, a literal after its last wildcard;
+    /// the request's is its last segment.
+    pub const LAST_SEGMENT: u8 = 1;
+    /// A rule's value is the literal of the prefix wildcard (`report-*`) right after the entry's
+    /// key; the request's are the first bytes of its segment there, one per length in
+    /// [`super::Split::lengths`].
+    pub const SEGMENT_PREFIX: u8 = 2;
+    /// A rule's value is its form-decoded literal for query key [`super::Split::key`]; the
+    /// request's is the form-decoded value of that key's last occurrence.
+    pub const QUERY: u8 = 3;
+    /// A rule's values are its Country values, lower-case; the request's is its country.
+    pub const COUNTRY: u8 = 4;
+    /// A rule's values are its Language values, lower-case; the request's are its language tag
+    /// and the tag's primary subtag.
+    pub const LANGUAGE: u8 = 5;
+}
+
+/// A second-level index over one long rule list of an [`Entry`] (20 bytes + spans): the list's
+/// rules that have a value for the split's kind are found through a hash table by the request's
+/// value, so a request tries only the rules that can match it, plus `rest`.
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Split {
+    /// A [`split_kind`].
+    pub kind: u8,
+    /// For [`split_kind::QUERY`]: the query key, compared literally.
+    pub key: Str,
+    /// For [`split_kind::SEGMENT_PREFIX`]: the distinct prefix lengths, ascending, in
+    /// [`RuleSet::rule_ids`].
+    pub lengths: Span,
+    /// The rules without a value (always tried), ascending, in [`RuleSet::rule_ids`].
+    pub rest: Span,
+    /// Open-addressing table over [`Split::buckets`] by [`crate::split_hash`] of the value: a
+    /// bucket number (relative to `buckets.start`) + 1, 0 when empty. Its length is a power of
+    /// two, in [`RuleSet::split_slots`].
+    pub slots: Span,
+    /// The buckets, in [`RuleSet::split_buckets`].
+    pub buckets: Span,
+}
+
+/// The rules of a [`Split`] with one value.
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SplitBucket {
+    /// The value.
+    pub value: Str,
+    /// Its rules, ascending, in [`RuleSet::rule_ids`].
+    pub rules: Span,
 }
 
 /// The rules whose pattern starts with one key (12 bytes). A key is the fixed head of a
@@ -268,8 +321,14 @@ pub struct RuleSet {
     pub tables: Vec<KeyTable>,
     /// The key tables' hash tables, one after another.
     pub slots: Vec<u32>,
-    /// Rule lists of entries with more than one rule.
+    /// Rule lists of entries with more than one rule, and the lists of splits.
     pub rule_ids: Vec<u32>,
+    /// Second-level indexes of long rule lists.
+    pub splits: Vec<Split>,
+    /// Their buckets.
+    pub split_buckets: Vec<SplitBucket>,
+    /// Their hash tables.
+    pub split_slots: Vec<u32>,
     /// Hosts with rules, sorted by (scheme, host).
     pub hosts: Vec<Host>,
     /// Open-addressing table over `hosts` by [`crate::host_hash`]: host index + 1, 0 if empty.

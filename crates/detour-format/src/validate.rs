@@ -169,6 +169,13 @@ impl ArchivedRuleSet {
         slice(&self.pool, e.key.to_native(), u32::from(e.key_len.to_native()))
     }
 
+    /// Where an entry's lists start in [`RuleSet::rule_ids`], after its counts (and split numbers).
+    fn entry_header(&self, e: &ArchivedEntry) -> (usize, usize) {
+        let start = e.rules.to_native() as usize;
+        let header = if e.kinds & entry_kinds::SPLIT != 0 { 4 } else { 2 };
+        (start, start.saturating_add(header))
+    }
+
     /// An entry's rule lists: exact, prefix.
     pub fn entry_lists<'a>(&'a self, e: &'a ArchivedEntry) -> EntryLists<'a> {
         let mut lists: EntryLists<'a> = [&[], &[]];
@@ -180,15 +187,60 @@ impl ArchivedRuleSet {
             }
             return lists;
         }
-        let start = e.rules.to_native() as usize;
+        let (start, mut at) = self.entry_header(e);
         let Some(counts) = self.rule_ids.get(start..start.saturating_add(2)) else { return lists };
-        let mut at = start + 2;
         for (count, list) in counts.iter().zip(&mut lists) {
             let len = count.to_native() as usize;
             *list = self.rule_ids.get(at..at.saturating_add(len)).unwrap_or_default();
             at = at.saturating_add(len);
         }
         lists
+    }
+
+    /// Where an entry's lists lie in [`RuleSet::rule_ids`] (start, end), for an entry with
+    /// [`entry_kinds::LIST`]; `None` for a single-rule entry (its `rules` is the rule).
+    pub fn entry_list_ranges(&self, e: &ArchivedEntry) -> Option<[(u32, u32); 2]> {
+        if e.kinds & entry_kinds::LIST == 0 {
+            return None;
+        }
+        let (start, at) = self.entry_header(e);
+        let counts = self.rule_ids.get(start..start.saturating_add(2))?;
+        let exact_end = at.saturating_add(counts[0].to_native() as usize);
+        let prefix_end = exact_end.saturating_add(counts[1].to_native() as usize);
+        let clamp = |x: usize| u32::try_from(x.min(self.rule_ids.len())).unwrap_or(u32::MAX);
+        Some([(clamp(at), clamp(exact_end)), (clamp(exact_end), clamp(prefix_end))])
+    }
+
+    /// The splits of an entry's lists (exact, prefix), where they have one.
+    pub fn entry_splits(&self, e: &ArchivedEntry) -> [Option<&ArchivedSplit>; 2] {
+        if e.kinds & entry_kinds::SPLIT == 0 {
+            return [None, None];
+        }
+        let start = e.rules.to_native() as usize + 2;
+        let split = |i: usize| self.rule_ids.get(start + i).and_then(|s| self.splits.get(s.to_native() as usize));
+        [split(0), split(1)]
+    }
+
+    /// A run of [`RuleSet::rule_ids`].
+    pub fn ids(&self, s: &ArchivedSpan) -> &[rkyv::rend::u32_le] {
+        span(&self.rule_ids, s)
+    }
+
+    /// The bucket of a split with this value, if any.
+    pub fn split_bucket(&self, split: &ArchivedSplit, value: &[u8]) -> Option<&ArchivedSplitBucket> {
+        let slots = span(&self.split_slots, &split.slots);
+        let buckets = span(&self.split_buckets, &split.buckets);
+        let mask = slots.len().checked_sub(1)?;
+        let mut i = (crate::split_hash(split.kind, value) as usize) & mask;
+        for _ in 0..slots.len() {
+            let b = (slots.get(i)?.to_native() as usize).checked_sub(1)?;
+            let bucket = buckets.get(b)?;
+            if self.str(&bucket.value) == value {
+                return Some(bucket);
+            }
+            i = (i + 1) & mask;
+        }
+        None
     }
 
     /// The source file of rule `index`.
@@ -236,6 +288,9 @@ impl ArchivedRuleSet {
         for t in self.tables.iter() {
             check(span_ok(&t.slots, self.slots.len()), "key table slots")?;
         }
+        for split in self.splits.iter() {
+            self.validate_split(split)?;
+        }
         for slot in self.slots.iter() {
             let (slot, entry) = (slot.to_native(), slot.to_native() & crate::SLOT_ENTRY_MASK);
             check((slot == 0 || entry != 0) && entry as usize <= self.entries.len(), "index slot")?;
@@ -280,21 +335,53 @@ impl ArchivedRuleSet {
         Ok(())
     }
 
+    fn validate_split(&self, split: &ArchivedSplit) -> Result<(), InvalidIndex> {
+        let kind_ok = (split_kind::LAST_SEGMENT..=split_kind::LANGUAGE).contains(&split.kind);
+        check(kind_ok && self.str_ok(&split.key), "split")?;
+        for s in [&split.lengths, &split.rest] {
+            check(span_ok(s, self.rule_ids.len()), "split list")?;
+        }
+        check(span_ok(&split.buckets, self.split_buckets.len()), "split buckets")?;
+        let slots_ok = span_ok(&split.slots, self.split_slots.len()) && split.slots.len.to_native().is_power_of_two();
+        check(slots_ok, "split slots")?;
+        let buckets = split.buckets.len.to_native();
+        for slot in span(&self.split_slots, &split.slots) {
+            check(slot.to_native() <= buckets, "split slot")?;
+        }
+        for b in span(&self.split_buckets, &split.buckets) {
+            check(self.str_ok(&b.value) && span_ok(&b.rules, self.rule_ids.len()), "split bucket")?;
+            self.validate_ascending_rules(self.ids(&b.rules))?;
+        }
+        self.validate_ascending_rules(self.ids(&split.rest))
+    }
+
+    fn validate_ascending_rules(&self, ids: &[rkyv::rend::u32_le]) -> Result<(), InvalidIndex> {
+        let mut previous = None;
+        for id in ids {
+            check((id.to_native() as usize) < self.rules.len(), "split rule")?;
+            check(previous.is_none_or(|p| p < id.to_native()), "split list order")?;
+            previous = Some(id.to_native());
+        }
+        Ok(())
+    }
+
     fn validate_entry(&self, e: &ArchivedEntry) -> Result<(), InvalidIndex> {
         let key_ok = in_range(e.key.to_native(), u32::from(e.key_len.to_native()), self.pool.len());
         check(key_ok && usize::from(e.depth) <= crate::MAX_KEY_DEPTH, "entry key")?;
-        let kinds = e.kinds & !entry_kinds::LIST;
-        check(e.kinds < 8 && kinds != 0, "entry kinds")?;
+        let kinds = e.kinds & !(entry_kinds::LIST | entry_kinds::SPLIT);
+        check(e.kinds < 16 && kinds != 0, "entry kinds")?;
         if e.kinds & entry_kinds::LIST == 0 {
-            check(kinds.count_ones() == 1, "entry kinds")?;
+            check(kinds.count_ones() == 1 && e.kinds & entry_kinds::SPLIT == 0, "entry kinds")?;
         } else {
-            let start = e.rules.to_native() as usize;
+            let (start, lists) = self.entry_header(e);
             let counts = self.rule_ids.get(start..start.saturating_add(2)).ok_or(InvalidIndex("entry list"))?;
-            let total = counts.iter().try_fold(2usize, |sum, c| sum.checked_add(c.to_native() as usize));
-            check(
-                total.is_some_and(|t| start.checked_add(t).is_some_and(|end| end <= self.rule_ids.len())),
-                "entry list",
-            )?;
+            let total = counts.iter().try_fold(lists, |sum, c| sum.checked_add(c.to_native() as usize));
+            check(total.is_some_and(|end| end <= self.rule_ids.len()), "entry list")?;
+            if e.kinds & entry_kinds::SPLIT != 0 {
+                for s in self.rule_ids.get(start + 2..start + 4).unwrap_or_default() {
+                    check(s.to_native() == NONE || (s.to_native() as usize) < self.splits.len(), "entry split")?;
+                }
+            }
         }
         for (kind, list) in self.entry_lists(e).iter().enumerate() {
             let mut previous = None;

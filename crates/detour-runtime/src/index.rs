@@ -1,13 +1,10 @@
 //! Finding candidate rules: the index entries whose key the request path starts with, in the
 //! host-less scope and the request host's.
 
-use std::cmp::Ordering;
-
 use detour_format::{
     host_hash, prefix_hash, slot_of, slot_tag, span, ArchivedKeyTable, ArchivedRuleSet, ArchivedSpan, MAX_KEY_DEPTH,
     PREFIX_SEED, SLOT_ENTRY_MASK,
 };
-use rkyv::rend::u32_le;
 
 /// The index of `scheme://host` (host without port, any case) in the host table.
 pub fn find_host(set: &ArchivedRuleSet, scheme: &str, host: &str) -> Option<u32> {
@@ -185,10 +182,4 @@ pub fn probe(
             }
         }
     }
-}
-
-/// The first id `>= min` of an ascending id list.
-pub fn first_at_least(ids: &[u32_le], min: u32) -> Option<u32> {
-    let at = ids.partition_point(|id| id.to_native().cmp(&min) == Ordering::Less);
-    ids.get(at).map(|id| id.to_native())
 }

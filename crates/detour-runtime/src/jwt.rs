@@ -28,7 +28,7 @@ enum Alg {
     Hs512,
 }
 
-fn verify(alg: Alg, key: &[u8], input: &[u8], signature: &[u8]) -> bool {
+fn check_signature(alg: Alg, key: &[u8], input: &[u8], signature: &[u8]) -> bool {
     macro_rules! check {
         ($hash:ty) => {{
             let Ok(mut mac) = Hmac::<$hash>::new_from_slice(key) else { return false };
@@ -43,28 +43,29 @@ fn verify(alg: Alg, key: &[u8], input: &[u8], signature: &[u8]) -> bool {
     }
 }
 
-/// True when `token` verifies and grants one of the roles `wanted` yields.
-pub fn grants_role<'r>(
-    token: &str,
-    secret: &[u8],
-    claim_path: &str,
-    now: i64,
-    buf: &mut Vec<u8>,
-    wanted: impl Iterator<Item = &'r [u8]> + Clone,
-) -> bool {
+/// A verified token: where its decoded claims lie in the buffer, and its roles claim within them.
+#[derive(Debug, Clone, Copy)]
+pub struct Verified {
+    claims: (usize, usize),
+    roles: (usize, usize),
+}
+
+/// Verifies `token` (HS256/384/512 under `secret`, `exp` in the future, `nbf` if present in the
+/// past) and finds its roles claim, decoding into `buf`. Done once per request; each Role rule
+/// then only compares role names ([`grants`]).
+pub fn verify(token: &str, secret: &[u8], claim_path: &str, now: i64, buf: &mut Vec<u8>) -> Option<Verified> {
     buf.clear();
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return false;
+        return None;
     };
-    let Some(h) = decode(header, buf) else { return false };
-    let Some(s) = decode(signature, buf) else { return false };
-    let Some(p) = decode(payload, buf) else { return false };
+    let h = decode(header, buf)?;
+    let s = decode(signature, buf)?;
+    let p = decode(payload, buf)?;
     let b = buf.as_slice();
     let header_json = &b[h.0..h.1];
-    let Some(root) = json::document(header_json) else { return false };
-    let Some(alg_value) = json::get(header_json, root, b"alg") else { return false };
+    let alg_value = json::get(header_json, json::document(header_json)?, b"alg")?;
     let named = |name: &[u8]| json::string_eq(header_json, alg_value, name);
     let alg = if named(b"HS256") {
         Alg::Hs256
@@ -73,36 +74,39 @@ pub fn grants_role<'r>(
     } else if named(b"HS512") {
         Alg::Hs512
     } else {
-        return false;
+        return None;
     };
     let signed_part = &token.as_bytes()[..header.len() + 1 + payload.len()];
-    if !verify(alg, secret, signed_part, &b[s.0..s.1]) {
-        return false;
+    if !check_signature(alg, secret, signed_part, &b[s.0..s.1]) {
+        return None;
     }
     let claims = &b[p.0..p.1];
-    let Some(root) = json::document(claims) else { return false };
-    let Some(exp) = json::get(claims, root, b"exp").and_then(|v| json::as_i64(claims, v)) else { return false };
+    let root = json::document(claims)?;
+    let exp = json::get(claims, root, b"exp").and_then(|v| json::as_i64(claims, v))?;
     if exp <= now {
-        return false;
+        return None;
     }
     if let Some(nbf) = json::get(claims, root, b"nbf") {
         match json::as_i64(claims, nbf) {
             Some(nbf) if nbf <= now => {}
-            _ => return false,
+            _ => return None,
         }
     }
     let mut claim = root;
     for key in claim_path.split('.') {
-        match json::get(claims, claim, key.as_bytes()) {
-            Some(v) => claim = v,
-            None => return false,
-        }
+        claim = json::get(claims, claim, key.as_bytes())?;
     }
+    Some(Verified { claims: p, roles: claim })
+}
+
+/// True when a verified token's roles claim (a string or an array) holds one of `wanted`.
+pub fn grants<'r>(buf: &[u8], token: Verified, wanted: impl Iterator<Item = &'r [u8]> + Clone) -> bool {
+    let Some(claims) = buf.get(token.claims.0..token.claims.1) else { return false };
     let granted = |v: (usize, usize)| wanted.clone().any(|role| json::string_eq(claims, v, role));
-    if json::is_string(claims, claim) {
-        return granted(claim);
+    if json::is_string(claims, token.roles) {
+        return granted(token.roles);
     }
     let mut any = false;
-    json::elements(claims, claim, |v| any |= granted(v));
+    json::elements(claims, token.roles, |v| any |= granted(v));
     any
 }

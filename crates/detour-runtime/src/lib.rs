@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 mod blob;
+mod candidates;
 mod conditions;
 pub mod fuzz;
 mod guard;

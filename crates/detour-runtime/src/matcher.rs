@@ -2,12 +2,13 @@
 
 use detour_format::encoding::decode_into;
 use detour_format::encoding::encode_rule_text;
-use detour_format::{rule_flags, span, ArchivedRuleSet, NONE};
+use detour_format::{rule_flags, span, ArchivedRule, ArchivedRuleSet};
 
 use crate::blob::Blob;
-use crate::conditions::{conditions_hold, query_holds};
+use crate::candidates::{self, Stream, Subject};
+use crate::conditions::{conditions_hold, query_holds, RequestContext};
 use crate::guard::{self, Candidate, GuardBuffers, Origin};
-use crate::index::{find_host, first_at_least, key_text, probe};
+use crate::index::{find_host, key_text, probe};
 use crate::outcome::{utf8, Decision, Outcome, TooLongRule};
 use crate::path::{match_after_key, segments};
 use crate::request::host_without_port;
@@ -64,183 +65,266 @@ impl Matcher {
         &self.options
     }
 
+    /// A scratch sized for this blob and requests of up to 4 KiB: matching with it never
+    /// allocates, whatever the blob's layout (many placeholder masks mean many key tables).
+    pub fn scratch(&self) -> Scratch {
+        self.scratch_for(4096)
+    }
+
+    /// A scratch sized for this blob and requests of up to `bytes` bytes (path, query, cookies).
+    pub fn scratch_for(&self, bytes: usize) -> Scratch {
+        let set = self.blob.rule_set();
+        let host_tables = set.hosts.iter().map(|h| h.tables.len.to_native() as usize).max().unwrap_or(0);
+        Scratch::for_tables(bytes, set.hostless.len.to_native() as usize + host_tables)
+    }
+
     /// Finds the first rule, in order, that applies to `req` (SPEC §3). Does not allocate
-    /// once `scratch` has room for the request.
+    /// once `scratch` has room for the request ([`Matcher::scratch`] sizes one for this blob).
     pub fn find<'a>(&'a self, req: &Request<'_>, scratch: &'a mut Scratch) -> Outcome<'a> {
         let set = self.blob.rule_set();
-        let Scratch {
-            decoded,
-            segs,
-            caps,
-            capbuf,
-            qbuf,
+        let path = self.locate(req, scratch);
+        let path: &[u8] = match path {
+            Located::Raw => req.path,
+            Located::Decoded => &scratch.decoded,
+        };
+        let Scratch { segs, caps, capbuf, qbuf, jwt, found, streams, split_value, .. } = scratch;
+        let subject = Subject { path, segs, req };
+        let mut context = RequestContext::new(req);
+        candidates::open(set, found, &subject, &mut context, split_value, streams);
+        let mut bufs = GuardBuffers {
+            text: TextBuffers {
+                text: &mut scratch.text,
+                origin: &mut scratch.origin,
+                text2: &mut scratch.text2,
+                origin2: &mut scratch.origin2,
+            },
+            path: &mut scratch.guard_path,
+            segs: &mut scratch.guard_segs,
+        };
+        let mut search = Search { set, req, path, segs, caps, capbuf, qbuf, jwt, token: None, context };
+        let (applies, denied) = self.first_applying(&mut search, streams, &mut bufs);
+        let Some(index) = applies else {
+            return if denied { Outcome::Denied } else { Outcome::NoMatch };
+        };
+        let Scratch { caps, capbuf, to, target, tail, text, origin, text2, origin2, .. } = scratch;
+        let mut bufs = TextBuffers { text, origin, text2, origin2 };
+        decide(
+            set,
+            index,
+            denied,
+            req,
+            Captures { ranges: caps, bytes: capbuf, path_count: 0 },
             to,
             target,
             tail,
-            text,
-            origin,
-            text2,
-            origin2,
-            guard_path,
-            guard_segs,
-            jwt,
-            host_cache,
-            found,
-            hashes,
-        } = scratch;
-        let path: &[u8] = if req.path.contains(&b'%') {
-            decoded.clear();
-            decode_into(req.path, false, decoded);
-            decoded
+            &mut bufs,
+        )
+    }
+
+    /// Decodes the path into the scratch when it has escapes, splits it into segments, and
+    /// finds the index entries of its prefixes in the host-less scope and the request host's.
+    fn locate(&self, req: &Request<'_>, scratch: &mut Scratch) -> Located {
+        let set = self.blob.rule_set();
+        let located = if req.path.contains(&b'%') {
+            scratch.decoded.clear();
+            decode_into(req.path, false, &mut scratch.decoded);
+            Located::Decoded
         } else {
-            req.path
+            Located::Raw
         };
-        segments(path, segs);
-        let host_index =
-            if set.hosts.is_empty() { None } else { cached_host(set, self.blob.header().checksum, req, host_cache) };
+        let path: &[u8] = match located {
+            Located::Raw => req.path,
+            Located::Decoded => &scratch.decoded,
+        };
+        segments(path, &mut scratch.segs);
+        let host_index = if set.hosts.is_empty() {
+            None
+        } else {
+            cached_host(set, self.blob.header().checksum, req, &mut scratch.host_cache)
+        };
         let hostless = &set.hostless;
         let host_tables = host_index.and_then(|h| set.hosts.get(h as usize)).map(|h| &h.tables);
-        found.clear();
+        scratch.found.clear();
+        let (segs, hashes, found) = (&scratch.segs, &mut scratch.hashes, &mut scratch.found);
         match host_tables {
             Some(tables) => probe(set, &[hostless, tables], path, segs, hashes, found),
             None => probe(set, &[hostless], path, segs, hashes, found),
         }
-        let n = segs.len();
-        let mut min = 0u32;
-        let mut denied = false;
-        let found = loop {
-            // The lowest rule >= min of every list that applies: exact rules only where the
-            // key covers the whole path.
-            let mut best = NONE;
-            let mut best_depth = 0;
-            for f in found.iter() {
-                let Some(entry) = set.entries.get(f.entry as usize) else { continue };
-                let lists = set.entry_lists(entry);
-                let skip = usize::from(f.depth as usize != n);
-                for list in &lists[skip..] {
-                    if let Some(id) = first_at_least(list, min).filter(|&id| id < best) {
-                        best = id;
-                        best_depth = f.depth as usize;
-                    }
-                }
-            }
-            if best == NONE {
-                break None;
-            }
-            min = best + 1;
-            let index = best as usize;
-            let Some(rule) = set.rules.get(index) else { continue };
-            let force = rule.flags & rule_flags::FORCE != 0;
-            if req.asset_exists && !force {
-                continue;
-            }
-            caps.clear();
-            capbuf.clear();
-            let candidate = Candidate { rule: index, key: key_text(path, segs, best_depth), depth: best_depth };
-            let matched = match_after_key(set, set.shape(rule), best_depth, path, segs, |v| {
-                let start = capbuf.len() as u32;
-                capbuf.extend_from_slice(v);
-                caps.push((start, capbuf.len() as u32));
-            });
-            if !matched {
-                continue;
-            }
-            let path_captures = caps.len();
-            if rule.flags & rule_flags::GUARD != 0 {
-                let c = Captures { ranges: caps, bytes: capbuf, path_count: path_captures };
-                let mut bufs = GuardBuffers {
-                    text: TextBuffers { text, origin, text2, origin2 },
-                    path: guard_path,
-                    segs: guard_segs,
-                };
-                if guard::fires(
-                    set,
-                    &candidate,
-                    path,
-                    &Origin { scheme: req.scheme, host: host_without_port(req.host) },
-                    &c,
-                    path_captures,
-                    &mut bufs,
-                ) {
-                    break None;
-                }
-            }
-            if let Some(extra) = set.extra(rule) {
-                if !query_holds(set, span(&set.queries, &extra.query), req.query, qbuf, capbuf, caps) {
-                    continue;
-                }
-                if extra.role.len.to_native() > 0 && !self.role_holds(set, &extra.role, req, jwt) {
-                    denied = true;
-                    continue;
-                }
-                if !conditions_hold(set, extra, req) {
-                    continue;
-                }
-            }
-            break Some(index);
-        };
-        let Some(index) = found else {
-            return if denied { Outcome::Denied } else { Outcome::NoMatch };
-        };
-        let rule = &set.rules[index];
-        let flags = rule.flags;
-        let path_count = set.path_capture_count(rule);
-        let c = Captures { ranges: caps, bytes: capbuf, path_count };
-        let substituted = if caps.is_empty() {
-            // No captures: `to` is the target's text as written.
-            to.clear();
-            target.clear();
-            let written = set.to(rule);
-            (written.len() <= MAX_TO_BYTES)
-                .then(|| {
-                    to.extend_from_slice(written);
-                    encode_rule_text(to, target);
-                })
-                .ok_or(TooLong)
-        } else if flags & rule_flags::TO_SIMPLE != 0 && rule.parts_len > 0 && !c.path_value_has_colon() {
-            from_parts(set, rule, set.parts(rule), &c, to, target)
-        } else {
-            let mut bufs = TextBuffers { text, origin, text2, origin2 };
-            textual(set, rule, &c, caps.len(), &mut bufs).map(|()| {
-                to.clear();
-                to.extend_from_slice(bufs.text);
-                encode_by_origin(bufs.text, bufs.origin, target);
-            })
-        };
-        if substituted.is_err() {
-            let (file, line) = (utf8(set.file_of(index)), rule.line.to_native());
-            return Outcome::TooLong(TooLongRule { rule: index as u32, file, line });
-        }
-        finish_target(target, flags & rule_flags::TO_HAS_QUERY != 0, req.query, tail);
-        let extra = set.extra(rule);
-        Outcome::Matched(Decision {
-            rule: index as u32,
-            status: rule.status.to_native(),
-            force: flags & rule_flags::FORCE != 0,
-            negative: denied,
-            to,
-            target: utf8(target),
-            file: utf8(set.file_of(index)),
-            line: rule.line.to_native(),
-            signed: extra.filter(|e| e.has_signed == 1).map(|e| utf8(set.str(&e.signed))),
-            set,
-            headers: extra.map_or(&[], |e| span(&set.headers, &e.headers)),
-        })
+        located
     }
 
+    /// The first candidate, in rule order, that applies (its captures left in `search`), and
+    /// whether a Role rule was denied on the way (SPEC §3.9). The loop guard ends the search.
+    fn first_applying(
+        &self,
+        search: &mut Search<'_, '_>,
+        streams: &mut [Stream],
+        bufs: &mut GuardBuffers<'_>,
+    ) -> (Option<usize>, bool) {
+        let set = search.set;
+        let mut denied = false;
+        while let Some((id, depth)) = candidates::next(set, streams) {
+            let index = id as usize;
+            let Some(rule) = set.rules.get(index) else { continue };
+            if search.req.asset_exists && rule.flags & rule_flags::FORCE == 0 {
+                continue;
+            }
+            match self.try_rule(search, index, rule, depth, bufs) {
+                Tried::Applies => return (Some(index), denied),
+                Tried::Guarded => return (None, denied),
+                Tried::Denied => denied = true,
+                Tried::No => {}
+            }
+        }
+        (None, denied)
+    }
+
+    /// Checks one candidate: path (captures into `search`), loop guard, query, role, conditions.
+    fn try_rule(
+        &self,
+        search: &mut Search<'_, '_>,
+        index: usize,
+        rule: &ArchivedRule,
+        depth: usize,
+        bufs: &mut GuardBuffers<'_>,
+    ) -> Tried {
+        let set = search.set;
+        let (path, segs) = (search.path, search.segs);
+        search.caps.clear();
+        search.capbuf.clear();
+        let (caps, capbuf) = (&mut *search.caps, &mut *search.capbuf);
+        let matched = match_after_key(set, set.shape(rule), depth, path, segs, |v| {
+            let start = capbuf.len() as u32;
+            capbuf.extend_from_slice(v);
+            caps.push((start, capbuf.len() as u32));
+        });
+        if !matched {
+            return Tried::No;
+        }
+        let path_captures = search.caps.len();
+        if rule.flags & rule_flags::GUARD != 0 {
+            let candidate = Candidate { rule: index, key: key_text(path, segs, depth), depth };
+            let c = Captures { ranges: search.caps, bytes: search.capbuf, path_count: path_captures };
+            let origin = Origin { scheme: search.req.scheme, host: host_without_port(search.req.host) };
+            if guard::fires(set, &candidate, path, &origin, &c, path_captures, bufs) {
+                return Tried::Guarded;
+            }
+        }
+        let Some(extra) = set.extra(rule) else { return Tried::Applies };
+        let query = span(&set.queries, &extra.query);
+        if !query_holds(set, query, search.req.query, search.qbuf, search.capbuf, search.caps) {
+            return Tried::No;
+        }
+        if extra.role.len.to_native() > 0 && !self.role_holds(set, &extra.role, search) {
+            return Tried::Denied;
+        }
+        if !conditions_hold(set, extra, &mut search.context) {
+            return Tried::No;
+        }
+        Tried::Applies
+    }
+
+    /// Whether the request's token (verified once per request) grants one of `roles`.
     fn role_holds(
         &self,
         set: &ArchivedRuleSet,
         roles: &detour_format::ArchivedSpan,
-        req: &Request<'_>,
-        buf: &mut Vec<u8>,
+        search: &mut Search<'_, '_>,
     ) -> bool {
-        let (Some(secret), Some(token)) = (self.options.jwt_secret.as_deref(), req.cookies.get("nf_jwt")) else {
-            return false;
-        };
-        let wanted = span(&set.values, roles).iter().map(|v| set.str(v));
-        jwt::grants_role(token, secret, &self.options.role_claim, now(&self.options), buf, wanted)
+        let token = *search.token.get_or_insert_with(|| {
+            let secret = self.options.jwt_secret.as_deref()?;
+            let token = search.req.cookies.get("nf_jwt")?;
+            jwt::verify(token, secret, &self.options.role_claim, now(&self.options), search.jwt)
+        });
+        let Some(token) = token else { return false };
+        jwt::grants(search.jwt, token, span(&set.values, roles).iter().map(|v| set.str(v)))
     }
+}
+
+/// Where the path the matcher reads is: the request's own bytes, or decoded in the scratch.
+enum Located {
+    Raw,
+    Decoded,
+}
+
+/// What one candidate gave.
+enum Tried {
+    Applies,
+    No,
+    Denied,
+    Guarded,
+}
+
+/// The state of one request's search through its candidates.
+struct Search<'s, 'r> {
+    set: &'s ArchivedRuleSet,
+    req: &'s Request<'r>,
+    path: &'s [u8],
+    segs: &'s [(u32, u32)],
+    caps: &'s mut Vec<(u32, u32)>,
+    capbuf: &'s mut Vec<u8>,
+    qbuf: &'s mut Vec<u8>,
+    jwt: &'s mut Vec<u8>,
+    /// The `nf_jwt` token once verified: `Some(None)` when it is missing or invalid.
+    token: Option<Option<jwt::Verified>>,
+    context: RequestContext<'s>,
+}
+
+/// Substitutes the applying rule's `to` (SPEC §4) and builds its outcome.
+#[allow(clippy::too_many_arguments)]
+fn decide<'a>(
+    set: &'a ArchivedRuleSet,
+    index: usize,
+    denied: bool,
+    req: &Request<'_>,
+    captures: Captures<'_>,
+    to: &'a mut Vec<u8>,
+    target: &'a mut Vec<u8>,
+    tail: &mut Vec<u8>,
+    bufs: &mut TextBuffers<'_>,
+) -> Outcome<'a> {
+    let Some(rule) = set.rules.get(index) else { return Outcome::NoMatch };
+    let flags = rule.flags;
+    let c = Captures { path_count: set.path_capture_count(rule), ..captures };
+    let substituted = if c.ranges.is_empty() {
+        // No captures: `to` is the target's text as written.
+        to.clear();
+        target.clear();
+        let written = set.to(rule);
+        (written.len() <= MAX_TO_BYTES)
+            .then(|| {
+                to.extend_from_slice(written);
+                encode_rule_text(to, target);
+            })
+            .ok_or(TooLong)
+    } else if flags & rule_flags::TO_SIMPLE != 0 && rule.parts_len > 0 && !c.path_value_has_colon() {
+        from_parts(set, rule, set.parts(rule), &c, to, target)
+    } else {
+        textual(set, rule, &c, c.ranges.len(), bufs).map(|()| {
+            to.clear();
+            to.extend_from_slice(bufs.text);
+            encode_by_origin(bufs.text, bufs.origin, target);
+        })
+    };
+    let (file, line) = (utf8(set.file_of(index)), rule.line.to_native());
+    if substituted.is_err() {
+        return Outcome::TooLong(TooLongRule { rule: index as u32, file, line });
+    }
+    finish_target(target, flags & rule_flags::TO_HAS_QUERY != 0, req.query, tail);
+    let extra = set.extra(rule);
+    Outcome::Matched(Decision {
+        rule: index as u32,
+        status: rule.status.to_native(),
+        force: flags & rule_flags::FORCE != 0,
+        negative: denied,
+        to,
+        target: utf8(target),
+        file,
+        line,
+        signed: extra.filter(|e| e.has_signed == 1).map(|e| utf8(set.str(&e.signed))),
+        set,
+        headers: extra.map_or(&[], |e| span(&set.headers, &e.headers)),
+    })
 }
 
 /// The host table index of the request's `scheme://host`, from the cache when the last request

@@ -27,7 +27,15 @@ pub struct Scratch {
     pub(crate) found: Vec<crate::index::Found>,
     /// The hashes of the request path's prefixes.
     pub(crate) hashes: Vec<u64>,
+    /// One cursor per rule list the found entries offer.
+    pub(crate) streams: Vec<crate::candidates::Stream>,
+    /// A request's value for a split (a decoded query value).
+    pub(crate) split_value: Vec<u8>,
 }
+
+/// The most buckets a request opens in one split: one per prefix length of a segment-prefix split
+/// (the compiler keeps at most 8), or two for a language (tag and primary subtag).
+const MAX_BUCKETS_PER_SPLIT: usize = 8;
 
 /// See [`Scratch::host_cache`].
 #[derive(Debug, Default)]
@@ -45,8 +53,20 @@ impl Scratch {
         Scratch::with_capacity(4096)
     }
 
-    /// Scratch for requests (path, query and cookies) of up to `bytes` bytes each.
+    /// Scratch for requests (path, query and cookies) of up to `bytes` bytes each, on blobs
+    /// whose scopes have at most 2 key tables each (most blobs); [`crate::Matcher::scratch`]
+    /// sizes one for any blob.
     pub fn with_capacity(bytes: usize) -> Scratch {
+        Scratch::for_tables(bytes, 2)
+    }
+
+    /// Scratch for requests of up to `bytes` bytes on a blob whose host-less scope plus any one
+    /// host's have at most `tables` key tables: a request then finds at most one entry per table
+    /// and key depth, and opens at most two lists per entry, each through a split's rest and a
+    /// bounded number of buckets.
+    pub(crate) fn for_tables(bytes: usize, tables: usize) -> Scratch {
+        let found = tables.max(1) * (detour_format::MAX_KEY_DEPTH + 1);
+        let streams = found * 2 * (1 + MAX_BUCKETS_PER_SPLIT);
         // `to` and the substitution's texts never pass MAX_TO_BYTES (SPEC §4); the target is
         // `to` with each byte encoded to at most 3, plus the request's query encoded the same way.
         let text = crate::MAX_TO_BYTES;
@@ -72,9 +92,10 @@ impl Scratch {
                 host: Vec::with_capacity(256),
                 ..HostCache::default()
             },
-            // Two scopes, every key depth.
-            found: Vec::with_capacity(2 * (detour_format::MAX_KEY_DEPTH + 1)),
+            found: Vec::with_capacity(found),
             hashes: Vec::with_capacity(detour_format::MAX_KEY_DEPTH + 1),
+            streams: Vec::with_capacity(streams),
+            split_value: Vec::with_capacity(bytes),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use detour_cli::answer::Answer;
 use detour_cli::engine::{match_compiled, match_reference, RoleSettings};
 use detour_rules::Rule;
-use detour_runtime::{Blob, Matcher, Scratch};
+use detour_runtime::{Blob, Matcher};
 
 use super::cases::Case;
 
@@ -17,7 +17,9 @@ pub enum EngineKind {
     Reference,
     /// The compiled engine, blob loaded from bytes in memory.
     Compiled,
-    /// The compiled engine, blob written to a file and memory-mapped.
+    /// The compiled engine in the other extreme layout (every rule keyed through its
+    /// placeholders, every list of two or more rules split), blob written to a file and
+    /// memory-mapped.
     Disk,
 }
 
@@ -32,7 +34,11 @@ pub fn roles(case: &Case) -> RoleSettings {
 /// A blob of `rules`, loaded as `engine` says.
 pub fn load(engine: EngineKind, rules: &[Rule]) -> Blob {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let bytes = detour_compiler::compile(rules).expect("compile");
+    let options = match engine {
+        EngineKind::Disk => detour_cli::fuzz::layouts()[0],
+        _ => detour_compiler::CompileOptions::default(),
+    };
+    let bytes = detour_compiler::compile_with(rules, &options).expect("compile");
     match engine {
         EngineKind::Disk => {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -56,6 +62,6 @@ pub fn answers(engine: EngineKind, rules: &[Rule], case: &Case) -> Vec<Answer> {
         return case.requests.iter().map(|(r, _)| match_reference(rules, &r.request, &config)).collect();
     }
     let matcher = Matcher::new(load(engine, rules), roles.runtime());
-    let mut scratch = Scratch::new();
+    let mut scratch = matcher.scratch();
     case.requests.iter().map(|(r, _)| match_compiled(&matcher, &r.request, &mut scratch)).collect()
 }

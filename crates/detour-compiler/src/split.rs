@@ -1,0 +1,126 @@
+//! Splits: second-level indexes over long rule lists (format v5), so that rules sharing an index
+//! key are found by something else the request offers (its last segment, the start of the
+//! segment after the key, a query value, its country or language) instead of being tried one by
+//! one. A rule is put in a bucket only when it cannot match a request whose value differs; every
+//! other rule of the list stays in the split's `rest`, which is always tried.
+
+use std::collections::{BTreeMap, HashMap};
+
+use detour_format::{segment_kind, split_kind};
+
+use crate::lower::Lowered;
+
+/// The most distinct prefix lengths a [`split_kind::SEGMENT_PREFIX`] split looks up: a request
+/// pays one hash lookup per length.
+pub const MAX_PREFIX_LENGTHS: usize = 8;
+
+/// The longest condition value a split keys; longer values stay in `rest` (the runtime lower-cases
+/// the request's value on the stack).
+pub const MAX_CONDITION_VALUE: usize = 64;
+
+/// A split, before layout.
+#[derive(Debug, Default)]
+pub struct SplitPlan {
+    pub kind: u8,
+    /// For [`split_kind::QUERY`]: the key.
+    pub key: Vec<u8>,
+    /// For [`split_kind::SEGMENT_PREFIX`]: the prefix lengths, ascending.
+    pub lengths: Vec<u32>,
+    /// Rules without a value, ascending.
+    pub rest: Vec<u32>,
+    /// Values and their rules (ascending), in value order so the layout is deterministic.
+    pub buckets: Vec<(Vec<u8>, Vec<u32>)>,
+}
+
+/// The values of one rule for one kind of split; empty when it has none (or must stay in `rest`).
+fn values(kind: u8, l: &Lowered, depth: usize, query_key: &[u8]) -> Vec<Vec<u8>> {
+    // Query constraints and conditions are checked after the loop guard and the role check,
+    // which can end or flag the scan: such rules are always tried.
+    let checked_late = l.guard.is_some() || !l.conditions[2].is_empty();
+    match kind {
+        split_kind::LAST_SEGMENT => match l.segments.last() {
+            Some((segment_kind::LITERAL, text)) => vec![text.clone()],
+            _ => Vec::new(),
+        },
+        split_kind::SEGMENT_PREFIX => match l.segments.get(depth) {
+            Some((segment_kind::PREFIX, text)) => vec![text.clone()],
+            _ => Vec::new(),
+        },
+        split_kind::QUERY if !checked_late => l
+            .query
+            .iter()
+            .filter(|(key, _, capture)| !capture && key.as_bytes() == query_key)
+            .map(|(_, value, _)| value.clone())
+            .collect(),
+        split_kind::COUNTRY | split_kind::LANGUAGE if !checked_late => {
+            let list = &l.conditions[usize::from(kind == split_kind::LANGUAGE)];
+            if list.iter().any(|v| v.len() > MAX_CONDITION_VALUE) {
+                return Vec::new();
+            }
+            let mut lower: Vec<Vec<u8>> = list.iter().map(|v| v.to_ascii_lowercase().into_bytes()).collect();
+            lower.sort();
+            lower.dedup();
+            lower
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The query key most rules of the list constrain to a literal.
+fn common_query_key<'a>(list: &[u32], lowered: &'a [Lowered]) -> Option<&'a [u8]> {
+    let mut counts: BTreeMap<&[u8], usize> = BTreeMap::new();
+    for &id in list {
+        for (key, _, capture) in &lowered[id as usize].query {
+            if !capture {
+                *counts.entry(key.as_bytes()).or_default() += 1;
+            }
+        }
+    }
+    counts.into_iter().max_by_key(|&(key, n)| (n, std::cmp::Reverse(key))).map(|(key, _)| key)
+}
+
+/// Lays out a split of `list` by `kind`.
+fn plan_kind(kind: u8, list: &[u32], lowered: &[Lowered], depth: usize, query_key: &[u8]) -> SplitPlan {
+    let mut buckets: BTreeMap<Vec<u8>, Vec<u32>> = BTreeMap::new();
+    let mut rest = Vec::new();
+    let per_rule: Vec<Vec<Vec<u8>>> =
+        list.iter().map(|&id| values(kind, &lowered[id as usize], depth, query_key)).collect();
+    let mut lengths = Vec::new();
+    if kind == split_kind::SEGMENT_PREFIX {
+        // The most common lengths, so a request looks up a bounded number of prefixes.
+        let mut by_length: HashMap<usize, usize> = HashMap::new();
+        for v in per_rule.iter().flatten() {
+            *by_length.entry(v.len()).or_default() += 1;
+        }
+        let mut common: Vec<(usize, usize)> = by_length.into_iter().collect();
+        common.sort_by_key(|&(len, n)| (std::cmp::Reverse(n), len));
+        lengths = common.iter().take(MAX_PREFIX_LENGTHS).map(|&(len, _)| len as u32).collect();
+        lengths.sort_unstable();
+    }
+    for (&id, vals) in list.iter().zip(per_rule) {
+        let keyed = !vals.is_empty() && vals.iter().all(|v| lengths.is_empty() || lengths.contains(&(v.len() as u32)));
+        if keyed {
+            for v in vals {
+                buckets.entry(v).or_default().push(id);
+            }
+        } else {
+            rest.push(id);
+        }
+    }
+    SplitPlan { kind, key: query_key.to_vec(), lengths, rest, buckets: buckets.into_iter().collect() }
+}
+
+/// The best split of an entry's list (`exact` or prefix) whose key has `depth` segments: the kind
+/// that leaves the fewest rules in `rest`. `None` when no kind keys at least two rules.
+pub fn plan(list: &[u32], exact: bool, depth: usize, lowered: &[Lowered]) -> Option<SplitPlan> {
+    let query_key = common_query_key(list, lowered).unwrap_or_default();
+    let mut kinds = vec![split_kind::QUERY, split_kind::COUNTRY, split_kind::LANGUAGE];
+    if !exact {
+        kinds.extend([split_kind::LAST_SEGMENT, split_kind::SEGMENT_PREFIX]);
+    }
+    kinds
+        .into_iter()
+        .map(|kind| plan_kind(kind, list, lowered, depth, query_key))
+        .filter(|p| list.len() - p.rest.len() >= 2)
+        .min_by_key(|p| (p.rest.len(), p.kind))
+}

@@ -1,0 +1,174 @@
+//! The candidate rules of a request, in rule order: one cursor per rule list that the request's
+//! index entries offer. A list with a split offers only its `rest` and the buckets of the
+//! request's own values (its last segment, the start of the segment after the key, a query
+//! value, its country or language), so rules that share a key cost nothing unless they can match.
+
+use detour_format::encoding::decode_into;
+use detour_format::{entry_kinds, split_kind, ArchivedRuleSet, ArchivedSpan, ArchivedSplit, NONE};
+
+use crate::conditions::{last_param, RequestContext};
+use crate::index::Found;
+use crate::Request;
+
+/// The longest condition value a split keys (the compiler's bound): a request's country or
+/// language is lower-cased on the stack up to this length.
+const MAX_CONDITION_VALUE: usize = 64;
+
+/// A cursor over one ascending run of rule ids.
+#[derive(Debug, Clone, Copy)]
+pub struct Stream {
+    /// The current rule, or [`NONE`] when the run is done.
+    head: u32,
+    /// The rest of the run: positions in `rule_ids`.
+    next: u32,
+    end: u32,
+    /// The depth of the key the run was found under.
+    depth: u32,
+}
+
+impl Stream {
+    fn run(set: &ArchivedRuleSet, start: u32, end: u32, depth: u32) -> Stream {
+        let mut s = Stream { head: NONE, next: start, end, depth };
+        s.advance(set);
+        s
+    }
+
+    fn advance(&mut self, set: &ArchivedRuleSet) {
+        self.head = if self.next < self.end {
+            let id = set.rule_ids.get(self.next as usize).map_or(NONE, |id| id.to_native());
+            self.next += 1;
+            id
+        } else {
+            NONE
+        };
+    }
+}
+
+/// The path, its segments, and the request: what a split looks up.
+pub struct Subject<'a, 'r> {
+    pub path: &'a [u8],
+    pub segs: &'a [(u32, u32)],
+    pub req: &'a Request<'r>,
+}
+
+impl Subject<'_, '_> {
+    fn seg(&self, i: usize) -> Option<&[u8]> {
+        self.segs.get(i).and_then(|&(s, e)| self.path.get(s as usize..e as usize))
+    }
+}
+
+/// Opens a cursor on every list of the found entries that applies: exact lists only where the
+/// key covers the whole path.
+pub fn open(
+    set: &ArchivedRuleSet,
+    found: &[Found],
+    subject: &Subject<'_, '_>,
+    context: &mut RequestContext<'_>,
+    value: &mut Vec<u8>,
+    streams: &mut Vec<Stream>,
+) {
+    streams.clear();
+    let n = subject.segs.len();
+    for f in found {
+        let Some(entry) = set.entries.get(f.entry as usize) else { continue };
+        let skip_exact = f.depth as usize != n;
+        let Some(ranges) = set.entry_list_ranges(entry) else {
+            let exact_only = entry.kinds & entry_kinds::EXACT != 0;
+            if !(exact_only && skip_exact) {
+                streams.push(Stream { head: entry.rules.to_native(), next: 0, end: 0, depth: f.depth });
+            }
+            continue;
+        };
+        let splits = set.entry_splits(entry);
+        for (k, (&(start, end), split)) in ranges.iter().zip(splits).enumerate() {
+            if (k == 0 && skip_exact) || start == end {
+                continue;
+            }
+            match split {
+                None => streams.push(Stream::run(set, start, end, f.depth)),
+                Some(split) => open_split(set, split, f.depth, subject, context, value, streams),
+            }
+        }
+    }
+}
+
+fn push_span(set: &ArchivedRuleSet, span: &ArchivedSpan, depth: u32, streams: &mut Vec<Stream>) {
+    let start = span.start.to_native();
+    streams.push(Stream::run(set, start, start.saturating_add(span.len.to_native()), depth));
+}
+
+/// Opens the split's `rest` and the bucket of each of the request's values.
+fn open_split(
+    set: &ArchivedRuleSet,
+    split: &ArchivedSplit,
+    depth: u32,
+    subject: &Subject<'_, '_>,
+    context: &mut RequestContext<'_>,
+    value: &mut Vec<u8>,
+    streams: &mut Vec<Stream>,
+) {
+    push_span(set, &split.rest, depth, streams);
+    let mut bucket = |v: &[u8]| {
+        if let Some(b) = set.split_bucket(split, v) {
+            push_span(set, &b.rules, depth, streams);
+        }
+    };
+    match split.kind {
+        split_kind::LAST_SEGMENT => {
+            if let Some(last) = subject.segs.len().checked_sub(1).and_then(|i| subject.seg(i)) {
+                bucket(last);
+            }
+        }
+        split_kind::SEGMENT_PREFIX => {
+            let Some(seg) = subject.seg(depth as usize) else { return };
+            for len in set.ids(&split.lengths) {
+                if let Some(prefix) = seg.get(..len.to_native() as usize) {
+                    bucket(prefix);
+                }
+            }
+        }
+        split_kind::QUERY => {
+            if let Some(raw) = last_param(subject.req.query, set.str(&split.key)) {
+                value.clear();
+                decode_into(raw, true, value);
+                bucket(value);
+            }
+        }
+        split_kind::COUNTRY => {
+            let mut lower = [0u8; MAX_CONDITION_VALUE];
+            if let Some(country) = context.country().and_then(|c| lowercase(c.as_bytes(), &mut lower)) {
+                bucket(country);
+            }
+        }
+        split_kind::LANGUAGE => {
+            let mut lower = [0u8; MAX_CONDITION_VALUE];
+            if let Some(tag) = context.language().and_then(|t| lowercase(t.as_bytes(), &mut lower)) {
+                let primary = tag.split(|&b| b == b'-').next().unwrap_or(tag);
+                bucket(tag);
+                if primary.len() != tag.len() {
+                    bucket(primary);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `text` lower-cased into `buf`, when it fits (longer values are never keyed).
+fn lowercase<'b>(text: &[u8], buf: &'b mut [u8; MAX_CONDITION_VALUE]) -> Option<&'b [u8]> {
+    let out = buf.get_mut(..text.len())?;
+    for (o, t) in out.iter_mut().zip(text) {
+        *o = t.to_ascii_lowercase();
+    }
+    Some(out)
+}
+
+/// The lowest rule of all cursors and the depth it was found at; advances every cursor on it.
+pub fn next(set: &ArchivedRuleSet, streams: &mut [Stream]) -> Option<(u32, usize)> {
+    let best = streams.iter().min_by_key(|s| s.head).filter(|s| s.head != NONE)?;
+    let (rule, depth) = (best.head, best.depth as usize);
+    for s in streams.iter_mut().filter(|s| s.head == rule) {
+        s.advance(set);
+    }
+    Some((rule, depth))
+}
