@@ -90,3 +90,12 @@ pub fn to_matchit(rule: &Rule) -> String {
     }
     route
 }
+
+pub mod adversarial;
+
+/// Compiles `_redirects` text into a matcher with default options.
+pub fn compile_text(text: &str) -> (Vec<Rule>, Matcher) {
+    let rules = detour_rules::parse_redirects(text.as_bytes(), "_redirects").rules;
+    let blob = detour_compiler::compile(&rules).expect("compile");
+    (rules, Matcher::new(Blob::from_bytes(&blob).expect("load"), MatchOptions::default()))
+}
