@@ -13,6 +13,9 @@
 //!   saves minimized findings in `fixtures/fuzz-regressions/`.
 //! - `load [--seconds S]`: drives `detour serve` on the demo site with 32 concurrent connections,
 //!   with and without the rules, and reports requests per second, p50/p99 and the overhead.
+//! - `load --soak [--seconds S]`: one `detour serve` on a copy of the demo site; good clients
+//!   alone, then good, hostile and slow clients with a deploy by rename every second; fails
+//!   unless every good answer is right, the server stays up, and p99 stays within 3x (`soak.rs`).
 //! - `bench [--large]`: `detour bench --json` on 1k to 1M rules, the criterion benches, a summary
 //!   in `target/bench/results.json` and the chart `docs/benchmarks.png` (see `BENCHMARKS.md`).
 //! - `golden`: compiles `fixtures/blobs/site` into `fixtures/blobs/v<FORMAT>.detour` and records
@@ -23,6 +26,7 @@ mod bench;
 #[cfg(feature = "chart")]
 mod chart;
 mod fuzz;
+mod soak;
 
 use detour_cli::workload as gen;
 use std::process::{Command, ExitCode};
@@ -198,14 +202,7 @@ fn load_run(no_rules: bool, port: u16, seconds: u64, paths: &[&str]) -> Result<S
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start detour serve: {e}"))?;
-    let deadline = Instant::now() + std::time::Duration::from_secs(10);
-    while std::net::TcpStream::connect(&addr).is_err() {
-        if Instant::now() > deadline {
-            let _ = server.kill();
-            return Err(format!("detour serve did not listen on {addr}"));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_listening(&mut server, &addr)?;
     let secs = seconds.to_string();
     let mut load_args = vec![addr.as_str(), secs.as_str(), "32"];
     load_args.extend_from_slice(paths);
@@ -216,7 +213,20 @@ fn load_run(no_rules: bool, port: u16, seconds: u64, paths: &[&str]) -> Result<S
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-fn field(json: &str, name: &str) -> f64 {
+/// Waits up to 10 s for `server` to accept connections on `addr`; kills it if it does not.
+pub(crate) fn wait_listening(server: &mut std::process::Child, addr: &str) -> Result<(), String> {
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(addr).is_err() {
+        if Instant::now() > deadline {
+            let _ = server.kill();
+            return Err(format!("detour serve did not listen on {addr}"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+pub(crate) fn field(json: &str, name: &str) -> f64 {
     json.split(&format!("\"{name}\": "))
         .nth(1)
         .and_then(|r| r.split([',', '}']).next())
@@ -226,6 +236,9 @@ fn field(json: &str, name: &str) -> f64 {
 
 fn load(args: &[String]) -> Result<(), String> {
     let seconds: u64 = option(args, "--seconds")?.unwrap_or(5);
+    if args.iter().any(|a| a == "--soak") {
+        return soak::run(seconds);
+    }
     run("cargo", &["build", "--release", "-q", "-p", "detour-cli", "-p", "detour-http", "--example", "load"])?;
     run("cargo", &["build", "--release", "-q", "-p", "detour-cli"])?;
     // Paths no rule applies to, so both servers do the same file serving; with rules, every

@@ -53,25 +53,7 @@ enum Command {
     /// Match one URL, or a JSONL file of requests, against rules or a blob.
     Match(match_cmd::MatchArgs),
     /// Serve a static site with its `_redirects` and `netlify.toml`, reloading them on change.
-    Serve {
-        /// The site directory.
-        dir: PathBuf,
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: std::net::SocketAddr,
-        /// The request header that carries the country code.
-        #[arg(long, default_value = "x-country")]
-        country_header: String,
-        /// The site's JWT secret, for Role rules.
-        #[arg(long)]
-        jwt_secret: Option<String>,
-        /// Serve the files without the rules (a baseline for load tests).
-        #[arg(long)]
-        no_rules: bool,
-        /// Do not log each request.
-        #[arg(long)]
-        quiet: bool,
-    },
+    Serve(ServeArgs),
     /// Compile, load and match, and print the figures.
     Bench {
         /// Rules (`_redirects`, `netlify.toml`, `*.json` or a site directory).
@@ -92,9 +74,7 @@ fn main() -> ExitCode {
         Command::Compile { files, out, allow_invalid } => compile_cmd::compile(&files, &out, allow_invalid),
         Command::Inspect { blob } => compile_cmd::inspect(&blob),
         Command::Match(args) => match_cmd::run(&args),
-        Command::Serve { dir, addr, country_header, jwt_secret, no_rules, quiet } => {
-            serve(dir, addr, &country_header, jwt_secret, no_rules, quiet)
-        }
+        Command::Serve(args) => serve(args),
         Command::Bench { rules, requests, json } => bench_cmd::run(&rules, requests.as_ref(), json, allocations),
     };
     match result {
@@ -107,31 +87,83 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The site directory.
     dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
     addr: std::net::SocketAddr,
-    country_header: &str,
+    /// The request header that carries the country code.
+    #[arg(long, default_value = "x-country")]
+    country_header: String,
+    /// The site's JWT secret, for Role rules (at least 16 bytes).
+    #[arg(long)]
     jwt_secret: Option<String>,
+    /// Serve the files without the rules (a baseline for load tests).
+    #[arg(long)]
     no_rules: bool,
+    /// Also serve dot-files, dot-directories and the rule files (hidden by default).
+    #[arg(long)]
+    serve_hidden: bool,
+    /// Connections served at once; more wait in the listen backlog.
+    #[arg(long, default_value_t = 512)]
+    max_connections: usize,
+    /// Seconds a client may take to send a request's headers (and stay silent between requests).
+    #[arg(long, default_value_t = 10.0)]
+    header_timeout: f64,
+    /// Seconds a connection may move no byte while no request on it awaits its answer.
+    #[arg(long, default_value_t = 30.0)]
+    idle_timeout: f64,
+    /// Proxied requests in flight at once; more answer 503.
+    #[arg(long, default_value_t = 256)]
+    max_upstream_requests: usize,
+    /// Do not log each request.
+    #[arg(long)]
     quiet: bool,
-) -> Result<(), Failure> {
-    let level = if quiet { "warn" } else { "info" };
+}
+
+fn seconds(flag: &str, value: f64) -> Result<std::time::Duration, Failure> {
+    std::time::Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| Failure::Usage(format!("--{flag} must be a positive number of seconds, not {value}")))
+}
+
+fn serve_options(args: &ServeArgs) -> Result<detour_http::ServeOptions, Failure> {
+    let mut options = detour_http::ServeOptions { no_rules: args.no_rules, ..Default::default() };
+    let country_header = &args.country_header;
+    options.layer.country_header = country_header
+        .parse()
+        .map_err(|_| Failure::Usage(format!("--country-header `{country_header}` is not a header name")))?;
+    options.layer.max_upstream_requests = args.max_upstream_requests;
+    if let Some(secret) = &args.jwt_secret {
+        detour_http::check_jwt_secret(secret.as_bytes()).map_err(|e| Failure::Usage(format!("--jwt-secret: {e}")))?;
+    }
+    options.match_options.jwt_secret = args.jwt_secret.clone().map(String::into_bytes);
+    options.files.serve_hidden = args.serve_hidden;
+    options.connections.max_connections = args.max_connections;
+    options.connections.header_read_timeout = seconds("header-timeout", args.header_timeout)?;
+    options.connections.idle_timeout = seconds("idle-timeout", args.idle_timeout)?;
+    Ok(options)
+}
+
+fn serve(args: ServeArgs) -> Result<(), Failure> {
+    let level = if args.quiet { "warn" } else { "info" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| level.into());
     use std::io::IsTerminal;
     let ansi = std::io::stderr().is_terminal();
     tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).init();
-    if !dir.is_dir() {
-        return Err(Failure::Usage(format!("{}: not a directory", dir.display())));
+    if !args.dir.is_dir() {
+        return Err(Failure::Usage(format!("{}: not a directory", args.dir.display())));
     }
-    let mut options = detour_http::ServeOptions { no_rules, ..Default::default() };
-    options.layer.country_header = country_header
-        .parse()
-        .map_err(|_| Failure::Usage(format!("--country-header `{country_header}` is not a header name")))?;
-    options.match_options.jwt_secret = jwt_secret.map(String::into_bytes);
+    let options = serve_options(&args)?;
+    let (dir, addr) = (args.dir, args.addr);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Io(format!("tokio runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure::Io(format!("{addr}: {e}")))?;
-        eprintln!("detour serve: http://{addr}/ ({}{})", dir.display(), if no_rules { ", without rules" } else { "" });
+        let without = if options.no_rules { ", without rules" } else { "" };
+        eprintln!("detour serve: http://{addr}/ ({}{without})", dir.display());
         detour_http::serve(dir, listener, options).await.map_err(|e| Failure::Io(e.to_string()))
     })
 }

@@ -112,3 +112,37 @@ fn match_single_url_with_conditions() {
     let out = detour(&["match", &redirects, "/", "--cookie", "nf_lang=fr", "--json", "--engine", "reference"], "");
     assert!(text(&out.stdout).contains(r#""to":"/fr/""#), "{}", text(&out.stdout));
 }
+
+/// `detour serve` with these arguments, which must exit within 20 s (a server that starts
+/// instead is killed and the test fails).
+fn serve_must_exit(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_detour"))
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("detour serve {args:?} started instead of refusing");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn serve_refuses_an_empty_or_short_jwt_secret() {
+    let site = fixture("sites/demo");
+    for (secret, says) in [("", "empty"), ("0123456789", "10 bytes long")] {
+        let out = serve_must_exit(&[&site, "--addr", "127.0.0.1:0", "--jwt-secret", secret]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert!(err.contains("--jwt-secret") && err.contains(says), "{err}");
+    }
+    let out = serve_must_exit(&[&site, "--addr", "127.0.0.1:0", "--header-timeout", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

@@ -15,7 +15,7 @@ use tower::{Layer, Service, ServiceExt};
 
 use crate::assets::AssetLookup;
 use crate::body::{boxed, empty, full, Body, BoxError};
-use crate::proxy::{self, ProxyClient, ProxyExtras};
+use crate::proxy::{self, ProxyExtras, Upstream};
 use detour_runtime::{Cookies, Matcher, Outcome, Scratch};
 
 thread_local! {
@@ -33,9 +33,14 @@ pub struct Options {
     /// A path the inner service answers with the site's "not found" page (served with 404 for
     /// role denials); `None` answers a plain 404.
     pub not_found_path: Option<String>,
-    /// The scheme requests arrive with, when the URI does not say (behind a TLS terminator:
-    /// `https`).
+    /// The scheme of the listener requests arrive on (behind a TLS terminator: `https`). A
+    /// scheme in the request line is the client's claim and is not used.
     pub scheme: &'static str,
+    /// How many times one request may pass through this server's proxy rules (a proxy rule
+    /// that points back at the server); the next pass answers 508 Loop Detected.
+    pub max_proxy_hops: usize,
+    /// Proxied requests in flight at once (at least 1); more answer 503 at once.
+    pub max_upstream_requests: usize,
 }
 
 impl Default for Options {
@@ -45,6 +50,8 @@ impl Default for Options {
             proxy_timeout: Duration::from_secs(30),
             not_found_path: None,
             scheme: "http",
+            max_proxy_hops: 4,
+            max_upstream_requests: 256,
         }
     }
 }
@@ -53,7 +60,7 @@ struct Shared {
     matcher: ArcSwap<Matcher>,
     options: Options,
     assets: Option<Arc<dyn AssetLookup>>,
-    client: ProxyClient,
+    upstream: Upstream,
 }
 
 /// Puts a matcher in front of a service. Clone it freely; all clones share one matcher, which
@@ -75,7 +82,9 @@ impl DetourLayer {
     }
 
     fn build(matcher: Matcher, options: Options, assets: Option<Arc<dyn AssetLookup>>) -> DetourLayer {
-        let shared = Shared { matcher: ArcSwap::from_pointee(matcher), options, assets, client: proxy::client() };
+        let upstream =
+            Upstream::new(options.max_upstream_requests.max(1), options.max_proxy_hops, options.proxy_timeout);
+        let shared = Shared { matcher: ArcSwap::from_pointee(matcher), options, assets, upstream };
         DetourLayer { shared: Arc::new(shared) }
     }
 
@@ -173,10 +182,11 @@ fn header<'a>(req: &'a Request<Body>, name: &HeaderName) -> Option<&'a str> {
 
 fn decide(shared: &Shared, req: &Request<Body>) -> Decided {
     let uri = req.uri();
-    let host = header(req, &HOST).or(uri.host()).unwrap_or("");
+    // In an absolute-form request the URI's authority is the host (RFC 9112 §3.2.2).
+    let host = uri.host().or(header(req, &HOST)).unwrap_or("");
     let path = uri.path().as_bytes();
     let mut request = detour_runtime::Request {
-        scheme: uri.scheme_str().unwrap_or(shared.options.scheme),
+        scheme: shared.options.scheme,
         host,
         path,
         query: uri.query().unwrap_or("").as_bytes(),
@@ -278,6 +288,11 @@ where
     ResB: http_body::Body<Data = Bytes> + Send + 'static,
     ResB::Error: Into<BoxError>,
 {
+    if req.headers().get_all(HOST).iter().nth(1).is_some() {
+        // Two hosts: which one a rule saw and which one a cache or upstream sees could differ.
+        tracing::info!(path = %req.uri(), "duplicate Host header: 400");
+        return ready(Ok(with_status(Response::new(full("Bad Request: duplicate Host header\n")), 400)));
+    }
     let decided = decide(shared, &req);
     let (method, path) = (req.method().clone(), req.uri().to_string());
     match decided {
@@ -315,9 +330,7 @@ where
             // status serves the target's content with the rule's status.
             let answer = if target.starts_with("http://") || target.starts_with("https://") {
                 let shared = Arc::clone(shared);
-                Box::pin(async move {
-                    proxy::forward(&shared.client, req, &target, extras, shared.options.proxy_timeout).await
-                })
+                Box::pin(async move { shared.upstream.forward(req, &target, extras).await })
             } else {
                 match readdress(req, &target) {
                     Ok(req) => call_inner(inner, req),

@@ -28,11 +28,20 @@
 
 mod assets;
 mod body;
+mod forward_headers;
+mod jwt_secret;
 mod layer;
+mod listener;
 mod proxy;
+mod reload;
 mod serve;
+mod site_files;
 
-pub use assets::{AssetLookup, StaticFiles};
+pub use assets::{AssetLookup, FilePolicy, StaticFiles, MAX_FILE_PATH_BYTES, MAX_NAME_BYTES};
 pub use body::{boxed, empty, full, Body, BoxError};
+pub use jwt_secret::{check_jwt_secret, JwtSecretError, MIN_JWT_SECRET_BYTES, RECOMMENDED_JWT_SECRET_BYTES};
 pub use layer::{Detour, DetourLayer, Options, ReloadHandle};
-pub use serve::{serve, ServeOptions, Site};
+pub use listener::ConnectionLimits;
+pub use reload::Site;
+pub use serve::{serve, ServeOptions};
+pub use site_files::SiteFiles;
