@@ -14,6 +14,21 @@ use crate::pool::{HashIndex, Pool};
 use crate::split::{plan, SplitPlan};
 use crate::CompileError;
 
+/// A list this long that no split divides is reported ([`LinearList`]).
+pub const LINEAR_WARN: usize = 64;
+
+/// Rules that share an index key and nothing else the index keys: a request for a path under the
+/// key may try each of them in turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinearList {
+    /// The key: segments joined by `/`, a placeholder as an empty segment.
+    pub key: Vec<u8>,
+    /// Its host scope: 0 for the host-less rules, else the host's number + 1.
+    pub scope: u32,
+    /// The rules, ascending.
+    pub rules: Vec<u32>,
+}
+
 /// The most entries a blob can index: slots keep the entry number in their low 24 bits.
 const MAX_ENTRIES: usize = SLOT_ENTRY_MASK as usize - 1;
 
@@ -43,6 +58,9 @@ pub struct BuiltIndex {
     pub splits: Vec<Split>,
     pub split_buckets: Vec<SplitBucket>,
     pub split_slots: Vec<u32>,
+    /// The lists (or split rests) a request may have to try rule by rule: at least
+    /// [`LINEAR_WARN`] rules that nothing else keys.
+    pub linear: Vec<LinearList>,
     /// The tables of each scope: scope 0 is the host-less one; scope `i + 1` is host `i`.
     pub scopes: Vec<Span>,
 }
@@ -106,6 +124,7 @@ impl IndexBuilder {
     ) -> Result<BuiltIndex, CompileError> {
         let mut entries = Vec::with_capacity(self.entries.len());
         let mut lists = Lists::default();
+        let mut linear = Vec::new();
         let mut tables: BTreeMap<(u32, u64), (KeyTable, Vec<u32>)> = BTreeMap::new();
         for (i, b) in self.entries.iter().enumerate() {
             let kinds = [entry_kinds::EXACT, entry_kinds::PREFIX]
@@ -117,12 +136,23 @@ impl IndexBuilder {
             let (rules, kinds) = if total == 1 {
                 (b.lists.iter().flatten().copied().next().unwrap_or_default(), kinds)
             } else {
+                let head = literal_head(pool.get(b.key), b.table.1);
                 let plans = [0, 1].map(|k| {
                     let list = &b.lists[k];
                     (list.len() >= split_min.max(2))
-                        .then(|| plan(list, k == 0, usize::from(b.depth), lowered))
+                        .then(|| plan(list, k == 0, (usize::from(b.depth), &head), lowered))
                         .flatten()
                 });
+                for (list, plan) in b.lists.iter().zip(&plans) {
+                    let walked = plan.as_ref().map_or(list, |p| &p.rest);
+                    if walked.len() >= LINEAR_WARN {
+                        linear.push(LinearList {
+                            key: pool.get(b.key).to_vec(),
+                            scope: b.table.0,
+                            rules: walked.clone(),
+                        });
+                    }
+                }
                 lists.entry(b, plans, kinds, pool)?
             };
             entries.push(Entry { key: b.key.start, rules, key_len: b.key.len as u16, depth: b.depth, kinds });
@@ -147,6 +177,7 @@ impl IndexBuilder {
             splits,
             split_buckets,
             split_slots,
+            linear,
             scopes: Vec::new(),
         };
         let mut scope_starts = vec![None; scopes];
@@ -183,6 +214,16 @@ impl IndexBuilder {
         }
         Ok(built)
     }
+}
+
+/// The literal path every request under a key starts with: `/` and the key's segments up to its
+/// first placeholder (`mask`), joined by `/`; empty for the key of no segments.
+fn literal_head(key: &[u8], mask: u64) -> Vec<u8> {
+    if key.is_empty() {
+        return Vec::new();
+    }
+    let literals = mask.trailing_zeros() as usize;
+    key.split(|&b| b == b'/').take(literals).flat_map(|s| std::iter::once(b'/').chain(s.iter().copied())).collect()
 }
 
 /// The rule lists of the entries and their splits, laid out.

@@ -36,6 +36,7 @@ use detour_rules::Rule;
 use rayon::prelude::*;
 
 use index::IndexBuilder;
+pub use index::{LinearList, LINEAR_WARN};
 use lower::{lower, part_kind_of, Lowered, Part};
 use pool::Pool;
 
@@ -96,6 +97,17 @@ fn span_of<T>(items: &mut Vec<T>, new: impl IntoIterator<Item = T>, what: &'stat
 
 /// Lowers rules into the (unserialized) rule set.
 pub fn build_rule_set(rules: &[Rule], options: &CompileOptions) -> Result<RuleSet, CompileError> {
+    build(rules, options).map(|(set, _)| set)
+}
+
+/// The lists of rules that share an index key and nothing else the index keys, each of at least
+/// [`LINEAR_WARN`] rules: a request under that key may try them one by one. `detour check`
+/// reports them; `docs/limits.md` says what they cost.
+pub fn linear_lists(rules: &[Rule], options: &CompileOptions) -> Result<Vec<LinearList>, CompileError> {
+    build(rules, options).map(|(_, linear)| linear)
+}
+
+fn build(rules: &[Rule], options: &CompileOptions) -> Result<(RuleSet, Vec<LinearList>), CompileError> {
     // Lowering is independent per rule; with thousands of rules it runs on every core.
     let lowered: Vec<Lowered> =
         if rules.len() >= 4096 { rules.par_iter().map(lower).collect() } else { rules.iter().map(lower).collect() };
@@ -169,7 +181,7 @@ pub fn build_rule_set(rules: &[Rule], options: &CompileOptions) -> Result<RuleSe
     set.split_buckets = built.split_buckets;
     set.split_slots = built.split_slots;
     set.pool = pool.into_bytes();
-    Ok(set)
+    Ok((set, built.linear))
 }
 
 /// The loop guard of a rule: (origin length, prefix length, flags).

@@ -32,11 +32,22 @@ pub struct SplitPlan {
     pub buckets: Vec<(Vec<u8>, Vec<u32>)>,
 }
 
+/// Whether the loop guard (SPEC §3.10) can fire for this rule on a request whose decoded path
+/// starts with `head` (the literal head of the entry's key, as a path): the path must start
+/// with the guard's prefix P too, so one of the two must be a prefix of the other.
+fn guard_possible(l: &Lowered, head: &[u8]) -> bool {
+    let Some((origin, prefix, _)) = l.guard else { return false };
+    let p = l.to.as_bytes().get(usize::from(origin)..usize::from(origin) + usize::from(prefix)).unwrap_or_default();
+    p.starts_with(head) || head.starts_with(p)
+}
+
 /// The values of one rule for one kind of split; empty when it has none (or must stay in `rest`).
-fn values(kind: u8, l: &Lowered, depth: usize, query_key: &[u8]) -> Vec<Vec<u8>> {
-    // Query constraints and conditions are checked after the loop guard and the role check,
-    // which can end or flag the scan: such rules are always tried.
-    let checked_late = l.guard.is_some() || !l.conditions[2].is_empty();
+fn values(kind: u8, l: &Lowered, depth: usize, head: &[u8], query_key: &[u8]) -> Vec<Vec<u8>> {
+    // Query constraints are checked after the loop guard, which ends the scan when it fires;
+    // conditions after the role check too, which flags the scan: rules for which these can
+    // happen are always tried.
+    let guarded = guard_possible(l, head);
+    let checked_late = guarded || !l.conditions[2].is_empty();
     match kind {
         split_kind::LAST_SEGMENT => match l.segments.last() {
             Some((segment_kind::LITERAL, text)) => vec![text.clone()],
@@ -46,7 +57,7 @@ fn values(kind: u8, l: &Lowered, depth: usize, query_key: &[u8]) -> Vec<Vec<u8>>
             Some((segment_kind::PREFIX, text)) => vec![text.clone()],
             _ => Vec::new(),
         },
-        split_kind::QUERY if !checked_late => l
+        split_kind::QUERY if !guarded => l
             .query
             .iter()
             .filter(|(key, _, capture)| !capture && key.as_bytes() == query_key)
@@ -80,11 +91,17 @@ fn common_query_key<'a>(list: &[u32], lowered: &'a [Lowered]) -> Option<&'a [u8]
 }
 
 /// Lays out a split of `list` by `kind`.
-fn plan_kind(kind: u8, list: &[u32], lowered: &[Lowered], depth: usize, query_key: &[u8]) -> SplitPlan {
+fn plan_kind(
+    kind: u8,
+    list: &[u32],
+    lowered: &[Lowered],
+    (depth, head): (usize, &[u8]),
+    query_key: &[u8],
+) -> SplitPlan {
     let mut buckets: BTreeMap<Vec<u8>, Vec<u32>> = BTreeMap::new();
     let mut rest = Vec::new();
     let per_rule: Vec<Vec<Vec<u8>>> =
-        list.iter().map(|&id| values(kind, &lowered[id as usize], depth, query_key)).collect();
+        list.iter().map(|&id| values(kind, &lowered[id as usize], depth, head, query_key)).collect();
     let mut lengths = Vec::new();
     if kind == split_kind::SEGMENT_PREFIX {
         // The most common lengths, so a request looks up a bounded number of prefixes.
@@ -110,9 +127,10 @@ fn plan_kind(kind: u8, list: &[u32], lowered: &[Lowered], depth: usize, query_ke
     SplitPlan { kind, key: query_key.to_vec(), lengths, rest, buckets: buckets.into_iter().collect() }
 }
 
-/// The best split of an entry's list (`exact` or prefix) whose key has `depth` segments: the kind
-/// that leaves the fewest rules in `rest`. `None` when no kind keys at least two rules.
-pub fn plan(list: &[u32], exact: bool, depth: usize, lowered: &[Lowered]) -> Option<SplitPlan> {
+/// The best split of an entry's list (`exact` or prefix) whose key has `depth` segments and
+/// starts with the literal path `head`: the kind that leaves the fewest rules in `rest`. `None`
+/// when no kind keys at least two rules.
+pub fn plan(list: &[u32], exact: bool, (depth, head): (usize, &[u8]), lowered: &[Lowered]) -> Option<SplitPlan> {
     let query_key = common_query_key(list, lowered).unwrap_or_default();
     let mut kinds = vec![split_kind::QUERY, split_kind::COUNTRY, split_kind::LANGUAGE];
     if !exact {
@@ -120,7 +138,7 @@ pub fn plan(list: &[u32], exact: bool, depth: usize, lowered: &[Lowered]) -> Opt
     }
     kinds
         .into_iter()
-        .map(|kind| plan_kind(kind, list, lowered, depth, query_key))
+        .map(|kind| plan_kind(kind, list, lowered, (depth, head), query_key))
         .filter(|p| list.len() - p.rest.len() >= 2)
         .min_by_key(|p| (p.rest.len(), p.kind))
 }

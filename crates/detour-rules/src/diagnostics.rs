@@ -141,6 +141,21 @@ pub enum Problem {
         /// Line of the kept copy.
         line: u32,
     },
+    /// Many rules that share an index key and nothing else the index can key on: a request under
+    /// the key may try them one by one (see `docs/limits.md`).
+    #[error(
+        "{count} rules share the index key `{key}` and nothing else the index can key on (a last segment, the \
+         start of the next segment, a query value, a country or language): a request under it may check them \
+         one by one, up to {count} rule checks (about {count} x 20 ns); rules at lines {lines}"
+    )]
+    LinearRules {
+        /// The key, as a path.
+        key: String,
+        /// How many rules.
+        count: usize,
+        /// Their lines (the first ones).
+        lines: String,
+    },
     /// A rule that an earlier rule always wins over.
     #[error("this rule can never match: the rule at {file}:{line} has the same pattern and always wins")]
     Shadowed {
@@ -187,6 +202,7 @@ impl Problem {
         match self {
             Problem::RedirectsToItself
             | Problem::DuplicateRule { .. }
+            | Problem::LinearRules { .. }
             | Problem::Shadowed { .. }
             | Problem::TrailingSlashLoop
             | Problem::LoopGuard { .. }
