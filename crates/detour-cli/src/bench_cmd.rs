@@ -26,7 +26,7 @@ pub fn requests_for(rules: &[Rule]) -> Vec<detour_reference::Request> {
             match s {
                 Segment::Literal(l) => {
                     let mut enc = Vec::new();
-                    detour_format::encoding::encode_path_capture(l, &mut enc);
+                    detour_runtime::encoding::encode_path_capture(l, &mut enc);
                     path.push_str(&String::from_utf8_lossy(&enc));
                 }
                 Segment::Placeholder(_) => path.push_str("p1"),

@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod guard;
 mod index;
 mod lower;
 mod pool;

@@ -1,7 +1,9 @@
 //! One rule, lowered to owned pieces of the blob schema. Runs in parallel over the rules.
 
 use detour_format::{part_kind, prefix_hash, rule_flags, segment_kind, MAX_KEY_DEPTH, PREFIX_SEED};
-use detour_rules::{loop_prefix, LoopPrefix, QueryValue, Rule, Scheme, Segment};
+use detour_rules::{QueryValue, Rule, Scheme, Segment};
+
+use crate::guard::{is_guarded, loop_prefix, LoopPrefix};
 
 /// How a rule's pattern relates to its index key (see [`IndexKey`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +136,7 @@ pub fn lower(rule: &Rule) -> Lowered {
     }
     // P is always a slice of `to`: its start (after an absolute origin) and its length.
     let len16 = |s: &str| u16::try_from(s.len()).unwrap_or(u16::MAX);
-    let guard = if rule.is_guarded() {
+    let guard = if is_guarded(rule) {
         match loop_prefix(&rule.to) {
             LoopPrefix::None => None,
             LoopPrefix::Relative(p) => Some((0, len16(p), false)),

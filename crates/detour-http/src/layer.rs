@@ -206,7 +206,7 @@ fn decide(shared: &Shared, req: &Request<Body>) -> Decided {
     };
     let Some(assets) = shared.assets.as_ref().filter(|_| !settled) else { return first };
     let mut decoded = Vec::with_capacity(path.len());
-    detour_format::encoding::decode_into(path, false, &mut decoded);
+    detour_runtime::encoding::decode_into(path, false, &mut decoded);
     if !assets.exists(&decoded) {
         return first;
     }

@@ -38,7 +38,7 @@ impl SiteFiles {
     fn servable<B>(&self, req: &Request<B>) -> bool {
         // `ServeDir` decodes the path the same way; on a servable path both read the same names.
         let mut decoded = Vec::with_capacity(req.uri().path().len());
-        detour_format::encoding::decode_into(req.uri().path().as_bytes(), false, &mut decoded);
+        detour_runtime::encoding::decode_into(req.uri().path().as_bytes(), false, &mut decoded);
         self.policy.servable(&decoded).is_some()
     }
 }

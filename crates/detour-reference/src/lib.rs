@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod conditions;
+mod encoding;
 mod jwt;
 pub mod loop_guard;
 pub mod path_match;
@@ -29,8 +30,8 @@ mod query;
 mod request;
 pub mod substitute;
 
-use detour_rules::encoding::{encode_query_capture, percent_decode};
 use detour_rules::Rule;
+use encoding::{encode_query_capture, percent_decode};
 
 pub use jwt::{token_roles, RoleConfig};
 pub use request::{normalize_host, Request};
@@ -97,9 +98,7 @@ pub fn match_request(rules: &[Rule], req: &Request, roles: &RoleConfig) -> Outco
         let mut captures: Vec<(&str, Vec<u8>, Origin)> =
             path_captures.into_iter().map(|(n, v)| (n, v, Origin::Path)).collect();
         for (name, value) in query_captures {
-            let mut encoded = Vec::new();
-            encode_query_capture(&value, &mut encoded);
-            captures.push((name, encoded, Origin::Query));
+            captures.push((name, encode_query_capture(&value), Origin::Query));
         }
         let Some(text) = substitute::substitute(&rule.to, &captures) else {
             return Outcome::TooLong { rule: index };

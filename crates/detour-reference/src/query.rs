@@ -1,6 +1,6 @@
 //! Query constraints (SPEC §3.6).
 
-use detour_rules::encoding::form_decode;
+use crate::encoding::form_decode;
 use detour_rules::{QueryConstraint, QueryValue};
 
 /// The request's query parameters: raw key, form-decoded value; the last occurrence of a key

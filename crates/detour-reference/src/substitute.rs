@@ -1,7 +1,7 @@
 //! Building `to` and `target` (SPEC §4): textual replace-all of each capture in order, then a
 //! wire-safe encoding that depends on where each byte came from.
 
-use detour_rules::encoding::{encode_appended_query, encode_path_capture, encode_rule_text};
+use crate::encoding::{encode_appended_query, encode_path_capture, encode_rule_text};
 
 /// Where a byte of the substituted text came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,13 +62,15 @@ pub fn target(text: &Tagged, to_has_query: bool, request_query: &[u8]) -> String
     let mut out = Vec::with_capacity(text.len() + request_query.len() + 1);
     for &(b, origin) in text {
         match origin {
-            Origin::Path => encode_path_capture(&[b], &mut out),
-            Origin::Rule | Origin::Query => encode_rule_text(&[b], &mut out),
+            Origin::Path => encode_path_capture(b, &mut out),
+            Origin::Rule | Origin::Query => encode_rule_text(b, &mut out),
         }
     }
     if !to_has_query && !request_query.is_empty() {
         let mut query = vec![b'?'];
-        encode_appended_query(request_query, &mut query);
+        for &b in request_query {
+            encode_appended_query(b, &mut query);
+        }
         let at = out.iter().position(|&b| b == b'#').unwrap_or(out.len());
         out.splice(at..at, query);
     }

@@ -27,6 +27,7 @@
 mod build;
 mod dedup;
 mod diagnostics;
+pub mod encoding;
 pub mod fuzz;
 pub mod limits;
 mod lint;
@@ -37,14 +38,9 @@ mod structured;
 
 use std::path::Path;
 
-/// Percent- and form-decoding and the `to`/`target` encoders, shared with the runtime.
-pub use detour_format::encoding;
-
 pub use diagnostics::{Diagnostic, Problem, Severity};
 pub use lint::lint;
-pub use model::{
-    loop_prefix, url_scheme_len, Conditions, HostMatch, LoopPrefix, QueryConstraint, QueryValue, Rule, Scheme, Source,
-};
+pub use model::{url_scheme_len, Conditions, HostMatch, QueryConstraint, QueryValue, Rule, Scheme, Source};
 pub use pattern::{PathPattern, Segment};
 pub use redirects_file::parse_redirects;
 pub use structured::{parse_json, parse_netlify_toml};

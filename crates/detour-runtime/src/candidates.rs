@@ -3,7 +3,7 @@
 //! request's own values (its last segment, the start of the segment after the key, a query
 //! value, its country or language), so rules that share a key cost nothing unless they can match.
 
-use detour_format::encoding::decode_into;
+use crate::encoding::decode_into;
 use detour_format::{entry_kinds, split_kind, ArchivedRuleSet, ArchivedSpan, ArchivedSplit, NONE};
 
 use crate::conditions::{last_param, RequestContext};

@@ -1,6 +1,6 @@
 //! Query constraints and the Country, Language and Cookie conditions (SPEC §3.6, §3.7).
 
-use detour_format::encoding::{decode_into, encode_query_capture};
+use crate::encoding::{decode_into, encode_query_capture};
 use detour_format::{span, ArchivedExtra, ArchivedQueryConstraint, ArchivedRuleSet};
 
 use crate::Request;

@@ -1,6 +1,6 @@
 //! The loop guard (SPEC §3.10): refuse a rule whose substituted `to` would match its own `from`.
 
-use detour_format::encoding::decode_into;
+use crate::encoding::decode_into;
 use detour_format::{rule_flags, segment_kind, ArchivedRuleSet, PatternShape};
 
 use crate::path::{match_after_key, match_pattern, segments, starts_with_key};

@@ -32,6 +32,7 @@
 mod blob;
 mod candidates;
 mod conditions;
+pub mod encoding;
 pub mod fuzz;
 mod guard;
 mod index;

@@ -1,7 +1,7 @@
 //! The matcher: candidates in rule order, each checked exactly as the linear scan would.
 
-use detour_format::encoding::decode_into;
-use detour_format::encoding::encode_rule_text;
+use crate::encoding::decode_into;
+use crate::encoding::encode_rule_text;
 use detour_format::{rule_flags, span, ArchivedRule, ArchivedRuleSet};
 
 use crate::blob::Blob;

@@ -4,7 +4,7 @@
 //! capture contains `:` (it could create a `:name` for a later capture) or the compiler flagged
 //! the rule, the textual replace-all runs here, pass by pass, tracking each byte's origin.
 
-use detour_format::encoding::{encode_appended_query, encode_path_capture, encode_rule_text};
+use crate::encoding::{encode_appended_query, encode_path_capture, encode_rule_text};
 use detour_format::{part_kind, ArchivedRule, ArchivedRuleSet, ArchivedToPart};
 
 /// The longest `to` a substitution may produce (SPEC §4): past it the outcome is *target too

@@ -1,7 +1,9 @@
-//! Percent- and form-decoding and the encoders used for `to` and `target` (SPEC §2, §3.6, §4).
+//! The match path's percent- and form-decoding and the encoders of `to` and `target` (SPEC §2,
+//! §3.6, §4), all appending to caller-owned buffers (no allocation once they have room).
 //!
-//! Decoding never fails: a malformed escape (`%`, `%4`, `%zz`) is kept as literal bytes.
-//! Shared by the parser, the reference matcher and the runtime, so all agree byte for byte.
+//! Decoding never fails: a malformed escape (`%`, `%4`, `%zz`) is kept as literal bytes. The
+//! compiler decodes rule literals with its own code (`detour-rules`), and the reference matcher
+//! with its own: the differential tests compare three implementations, not one.
 
 fn hex_value(b: u8) -> Option<u8> {
     match b {
@@ -15,6 +17,10 @@ fn hex_value(b: u8) -> Option<u8> {
 /// Percent-decodes `input` onto the end of `out` (no allocation when `out` has room); with
 /// `plus_is_space`, `+` becomes a space (form decoding).
 pub fn decode_into(input: &[u8], plus_is_space: bool, out: &mut Vec<u8>) {
+    if !plus_is_space {
+        out.extend(percent_encoding::percent_decode(input));
+        return;
+    }
     let mut i = 0;
     while i < input.len() {
         let b = input[i];
@@ -28,20 +34,6 @@ pub fn decode_into(input: &[u8], plus_is_space: bool, out: &mut Vec<u8>) {
         out.push(if plus_is_space && b == b'+' { b' ' } else { b });
         i += 1;
     }
-}
-
-/// Percent-decodes a path: `%XX` becomes the byte, `+` stays `+`.
-pub fn percent_decode(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
-    decode_into(input, false, &mut out);
-    out
-}
-
-/// Form-decodes a query value: `+` is a space, `%XX` the byte.
-pub fn form_decode(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
-    decode_into(input, true, &mut out);
-    out
 }
 
 const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -90,7 +82,6 @@ impl ByteClass {
 }
 
 const UNRESERVED: ByteClass = ByteClass::new(true, b"", None);
-const PATH_SAFE: ByteClass = ByteClass::new(true, b"/!$&'()*+,;=:@", None);
 const RULE_TEXT_SAFE: ByteClass = ByteClass::new(false, b"", Some(b"\"<>\\^`{|}"));
 const QUERY_TEXT_SAFE: ByteClass = ByteClass::new(false, b"", Some(b"\"<>\\^`{|}#"));
 
@@ -119,8 +110,31 @@ pub fn encode_query_capture(input: &[u8], out: &mut Vec<u8>) {
 /// Encodes text that a path capture or the splat inserted into a target (SPEC §4): everything
 /// but unreserved bytes, `/` and the sub-delimiters `!$&'()*+,;=:@` becomes `%XX`.
 pub fn encode_path_capture(input: &[u8], out: &mut Vec<u8>) {
-    encode_runs(input, out, |b| PATH_SAFE.contains(b), |_| None);
+    for chunk in percent_encoding::percent_encode(input, PATH_ESCAPED) {
+        out.extend_from_slice(chunk.as_bytes());
+    }
 }
+
+/// What [`encode_path_capture`] escapes (non-ASCII bytes always are).
+const PATH_ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
 
 /// Encodes text that comes from the rule's own `TO` (SPEC §4): it keeps `?`, `#` and `%`, but
 /// controls, space, non-ASCII and `"<>\^`{|}` are encoded so nothing unsafe reaches a header.
@@ -138,13 +152,20 @@ pub fn encode_appended_query(input: &[u8], out: &mut Vec<u8>) {
 mod tests {
     use super::*;
 
+    fn decoded(input: &[u8], plus_is_space: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        decode_into(input, plus_is_space, &mut out);
+        out
+    }
+
     #[test]
     fn malformed_escapes_stay_literal() {
-        assert_eq!(percent_decode(b"%"), b"%");
-        assert_eq!(percent_decode(b"%4"), b"%4");
-        assert_eq!(percent_decode(b"a%zzb"), b"a%zzb");
-        assert_eq!(percent_decode(b"%41%2f+"), b"A/+");
-        assert_eq!(form_decode(b"a+b%20c%"), b"a b c%");
+        assert_eq!(decoded(b"%", false), b"%");
+        assert_eq!(decoded(b"%4", false), b"%4");
+        assert_eq!(decoded(b"a%zzb", false), b"a%zzb");
+        assert_eq!(decoded(b"%41%2f+", false), b"A/+");
+        assert_eq!(decoded(b"a+b%20c%", true), b"a b c%");
+        assert_eq!(decoded(b"%4%41", true), b"%4A");
     }
 
     #[test]
@@ -152,7 +173,9 @@ mod tests {
         for b in 0..=255u8 {
             let unreserved = b.is_ascii_alphanumeric() || b"-_.~".contains(&b);
             assert_eq!(UNRESERVED.contains(b), unreserved, "{b}");
-            assert_eq!(PATH_SAFE.contains(b), unreserved || b"/!$&'()*+,;=:@".contains(&b), "{b}");
+            let mut path = Vec::new();
+            encode_path_capture(&[b], &mut path);
+            assert_eq!(path == [b], unreserved || b"/!$&'()*+,;=:@".contains(&b), "{b}");
             let text = b > 0x20 && b < 0x7f && !b"\"<>\\^`{|}".contains(&b);
             assert_eq!(RULE_TEXT_SAFE.contains(b), text, "{b}");
             assert_eq!(QUERY_TEXT_SAFE.contains(b), text && b != b'#', "{b}");
