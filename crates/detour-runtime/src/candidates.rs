@@ -2,6 +2,8 @@
 //! index entries offer. A list with a split offers only its `rest` and the buckets of the
 //! request's own values (its last segment, the start of the segment after the key, a query
 //! value, its country or language), so rules that share a key cost nothing unless they can match.
+//! An entry's lists are opened only when the lowest rule they hold could come next, so a request
+//! that an early rule answers never looks into later entries' splits.
 
 use crate::encoding::decode_into;
 use detour_format::{entry_kinds, split_kind, ArchivedRuleSet, ArchivedSpan, ArchivedSplit, NONE};
@@ -57,37 +59,53 @@ impl Subject<'_, '_> {
     }
 }
 
-/// Opens a cursor on every list of the found entries that applies: exact lists only where the
-/// key covers the whole path.
-pub fn open(
+/// Notes for each found entry the lowest rule of the lists that apply to the request: exact lists
+/// only where the key covers the whole path. Nothing is opened yet.
+pub fn prepare(set: &ArchivedRuleSet, found: &mut [Found], segments: usize, streams: &mut Vec<Stream>) {
+    streams.clear();
+    for f in found.iter_mut() {
+        f.first = NONE;
+        let Some(entry) = set.entries.get(f.entry as usize) else { continue };
+        let skip_exact = f.depth as usize != segments;
+        let Some(ranges) = set.entry_list_ranges(entry) else {
+            if !(entry.kinds & entry_kinds::EXACT != 0 && skip_exact) {
+                f.first = entry.rules.to_native();
+            }
+            continue;
+        };
+        for (k, &(start, end)) in ranges.iter().enumerate() {
+            if (k == 0 && skip_exact) || start == end {
+                continue;
+            }
+            let first = set.rule_ids.get(start as usize).map_or(NONE, |id| id.to_native());
+            f.first = f.first.min(first);
+        }
+    }
+}
+
+/// Opens a cursor on every list of a found entry that applies (see [`prepare`]).
+fn open(
     set: &ArchivedRuleSet,
-    found: &[Found],
+    f: &Found,
     subject: &Subject<'_, '_>,
     context: &mut RequestContext<'_>,
     value: &mut Vec<u8>,
     streams: &mut Vec<Stream>,
 ) {
-    streams.clear();
-    let n = subject.segs.len();
-    for f in found {
-        let Some(entry) = set.entries.get(f.entry as usize) else { continue };
-        let skip_exact = f.depth as usize != n;
-        let Some(ranges) = set.entry_list_ranges(entry) else {
-            let exact_only = entry.kinds & entry_kinds::EXACT != 0;
-            if !(exact_only && skip_exact) {
-                streams.push(Stream { head: entry.rules.to_native(), next: 0, end: 0, depth: f.depth });
-            }
+    let Some(entry) = set.entries.get(f.entry as usize) else { return };
+    let skip_exact = f.depth as usize != subject.segs.len();
+    let Some(ranges) = set.entry_list_ranges(entry) else {
+        streams.push(Stream { head: entry.rules.to_native(), next: 0, end: 0, depth: f.depth });
+        return;
+    };
+    let splits = set.entry_splits(entry);
+    for (k, (&(start, end), split)) in ranges.iter().zip(splits).enumerate() {
+        if (k == 0 && skip_exact) || start == end {
             continue;
-        };
-        let splits = set.entry_splits(entry);
-        for (k, (&(start, end), split)) in ranges.iter().zip(splits).enumerate() {
-            if (k == 0 && skip_exact) || start == end {
-                continue;
-            }
-            match split {
-                None => streams.push(Stream::run(set, start, end, f.depth)),
-                Some(split) => open_split(set, split, f.depth, subject, context, value, streams),
-            }
+        }
+        match split {
+            None => streams.push(Stream::run(set, start, end, f.depth)),
+            Some(split) => open_split(set, split, f.depth, subject, context, value, streams),
         }
     }
 }
@@ -163,12 +181,32 @@ fn lowercase<'b>(text: &[u8], buf: &'b mut [u8; MAX_CONDITION_VALUE]) -> Option<
     Some(out)
 }
 
-/// The lowest rule of all cursors and the depth it was found at; advances every cursor on it.
-pub fn next(set: &ArchivedRuleSet, streams: &mut [Stream]) -> Option<(u32, usize)> {
-    let best = streams.iter().min_by_key(|s| s.head).filter(|s| s.head != NONE)?;
-    let (rule, depth) = (best.head, best.depth as usize);
-    for s in streams.iter_mut().filter(|s| s.head == rule) {
-        s.advance(set);
+/// The next candidate in rule order and the depth of the key it was found under: the lowest rule
+/// of the open cursors, once no unopened entry could hold a lower one.
+pub fn next(
+    set: &ArchivedRuleSet,
+    found: &mut [Found],
+    streams: &mut Vec<Stream>,
+    subject: &Subject<'_, '_>,
+    context: &mut RequestContext<'_>,
+    value: &mut Vec<u8>,
+) -> Option<(u32, usize)> {
+    loop {
+        let head = streams.iter().map(|s| s.head).min().unwrap_or(NONE);
+        let pending = found.iter_mut().filter(|f| f.first < head).min_by_key(|f| f.first);
+        if let Some(f) = pending {
+            f.first = NONE;
+            open(set, f, subject, context, value, streams);
+            continue;
+        }
+        if head == NONE {
+            return None;
+        }
+        let mut depth = 0;
+        for s in streams.iter_mut().filter(|s| s.head == head) {
+            depth = s.depth as usize;
+            s.advance(set);
+        }
+        return Some((head, depth));
     }
-    Some((rule, depth))
 }

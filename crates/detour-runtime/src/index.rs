@@ -3,7 +3,7 @@
 
 use detour_format::{
     host_hash, prefix_hash, slot_of, slot_tag, span, ArchivedKeyTable, ArchivedRuleSet, ArchivedSpan, MAX_KEY_DEPTH,
-    PREFIX_SEED, SLOT_ENTRY_MASK,
+    NONE, PREFIX_SEED, SLOT_ENTRY_MASK,
 };
 
 /// The index of `scheme://host` (host without port, any case) in the host table.
@@ -48,6 +48,9 @@ pub fn find_host(set: &ArchivedRuleSet, scheme: &str, host: &str) -> Option<u32>
 pub struct Found {
     pub entry: u32,
     pub depth: u32,
+    /// The lowest rule its lists can offer the request ([`NONE`] for none, or once its lists
+    /// are open): lists are opened only when their turn in rule order may have come.
+    pub first: u32,
 }
 
 /// The first `depth` segments of a path as the index keys them: joined by `/`.
@@ -176,7 +179,7 @@ pub fn probe(
                     || (depth == n && table.exact_depths.to_native() & bit != 0);
                 if wanted {
                     if let Some(entry) = lookup(set, table, hash, depth, &p) {
-                        found.push(Found { entry, depth: depth as u32 });
+                        found.push(Found { entry, depth: depth as u32, first: NONE });
                     }
                 }
             }

@@ -8,7 +8,7 @@ use crate::blob::Blob;
 use crate::candidates::{self, Stream, Subject};
 use crate::conditions::{conditions_hold, query_holds, RequestContext};
 use crate::guard::{self, Candidate, GuardBuffers, Origin};
-use crate::index::{find_host, key_text, probe};
+use crate::index::{find_host, key_text, probe, Found};
 use crate::outcome::{utf8, Decision, Outcome, TooLongRule};
 use crate::path::{match_after_key, segments};
 use crate::request::host_without_port;
@@ -88,9 +88,9 @@ impl Matcher {
             Located::Decoded => &scratch.decoded,
         };
         let Scratch { segs, caps, capbuf, qbuf, jwt, found, streams, split_value, .. } = scratch;
+        candidates::prepare(set, found, segs.len(), streams);
         let subject = Subject { path, segs, req };
-        let mut context = RequestContext::new(req);
-        candidates::open(set, found, &subject, &mut context, split_value, streams);
+        let context = RequestContext::new(req);
         let mut bufs = GuardBuffers {
             text: TextBuffers {
                 text: &mut scratch.text,
@@ -102,7 +102,8 @@ impl Matcher {
             segs: &mut scratch.guard_segs,
         };
         let mut search = Search { set, req, path, segs, caps, capbuf, qbuf, jwt, token: None, context };
-        let (applies, denied) = self.first_applying(&mut search, streams, &mut bufs);
+        let mut frontier = Frontier { found, streams, subject, value: split_value };
+        let (applies, denied) = self.first_applying(&mut search, &mut frontier, &mut bufs);
         let Some(index) = applies else {
             return if denied { Outcome::Denied } else { Outcome::NoMatch };
         };
@@ -158,12 +159,12 @@ impl Matcher {
     fn first_applying(
         &self,
         search: &mut Search<'_, '_>,
-        streams: &mut [Stream],
+        frontier: &mut Frontier<'_, '_>,
         bufs: &mut GuardBuffers<'_>,
     ) -> (Option<usize>, bool) {
         let set = search.set;
         let mut denied = false;
-        while let Some((id, depth)) = candidates::next(set, streams) {
+        while let Some((id, depth)) = frontier.next(set, &mut search.context) {
             let index = id as usize;
             let Some(rule) = set.rules.get(index) else { continue };
             if search.req.asset_exists && rule.flags & rule_flags::FORCE == 0 {
@@ -253,6 +254,20 @@ enum Tried {
     No,
     Denied,
     Guarded,
+}
+
+/// The found entries and the cursors of the lists opened so far.
+struct Frontier<'s, 'r> {
+    found: &'s mut Vec<Found>,
+    streams: &'s mut Vec<Stream>,
+    subject: Subject<'s, 'r>,
+    value: &'s mut Vec<u8>,
+}
+
+impl Frontier<'_, '_> {
+    fn next(&mut self, set: &ArchivedRuleSet, context: &mut RequestContext<'_>) -> Option<(u32, usize)> {
+        candidates::next(set, self.found, self.streams, &self.subject, context, self.value)
+    }
 }
 
 /// The state of one request's search through its candidates.
