@@ -31,8 +31,8 @@ fn load(c: &mut Criterion) {
     let path = std::env::temp_dir().join(format!("detour-bench-{}.detour", std::process::id()));
     std::fs::write(&path, &bytes).expect("write blob");
     group.bench_function("bytes_full_validation", |b| b.iter(|| black_box(Blob::from_bytes(&bytes).is_ok())));
-    group.bench_function("mmap_full_validation", |b| b.iter(|| black_box(Blob::open(&path).is_ok())));
-    group.bench_function("mmap_header_only", |b| b.iter(|| black_box(Blob::read_header(&path).is_ok())));
+    group.bench_function("read_full_validation", |b| b.iter(|| black_box(Blob::open(&path).is_ok())));
+    group.bench_function("read_header_only", |b| b.iter(|| black_box(Blob::read_header(&path).is_ok())));
     group.finish();
     let _ = std::fs::remove_file(&path);
 }

@@ -239,7 +239,7 @@ fn load(args: &[String]) -> Result<(), String> {
     if args.iter().any(|a| a == "--soak") {
         return soak::run(seconds);
     }
-    run("cargo", &["build", "--release", "-q", "-p", "detour-cli", "-p", "detour-http", "--example", "load"])?;
+    run("cargo", &["build", "--release", "-q", "-p", "detour-cli", "--bin", "detour", "--example", "load"])?;
     run("cargo", &["build", "--release", "-q", "-p", "detour-cli"])?;
     // Paths no rule applies to, so both servers do the same file serving; with rules, every
     // request is also matched (and checked for a file) first.

@@ -1,6 +1,6 @@
 //! `cargo xtask load --soak [--seconds S]`: `detour serve` under good, hostile and slow clients
 //! while its rules are redeployed by atomic rename every second (the clients are
-//! `crates/detour-http/examples/soak.rs`).
+//! `crates/detour-cli/examples/soak.rs`).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -36,7 +36,7 @@ pub fn run(seconds: u64) -> Result<(), String> {
 }
 
 fn run_cargo_builds() -> Result<(), String> {
-    crate::run("cargo", &["build", "--release", "-q", "-p", "detour-http", "--example", "soak"])?;
+    crate::run("cargo", &["build", "--release", "-q", "-p", "detour-cli", "--example", "soak"])?;
     crate::run("cargo", &["build", "--release", "-q", "-p", "detour-cli"])
 }
 

@@ -130,8 +130,8 @@ fn seconds(flag: &str, value: f64) -> Result<std::time::Duration, Failure> {
         .ok_or_else(|| Failure::Usage(format!("--{flag} must be a positive number of seconds, not {value}")))
 }
 
-fn serve_options(args: &ServeArgs) -> Result<detour_http::ServeOptions, Failure> {
-    let mut options = detour_http::ServeOptions { no_rules: args.no_rules, ..Default::default() };
+fn serve_options(args: &ServeArgs) -> Result<detour_cli::serve::ServeOptions, Failure> {
+    let mut options = detour_cli::serve::ServeOptions { no_rules: args.no_rules, ..Default::default() };
     let country_header = &args.country_header;
     options.layer.country_header = country_header
         .parse()
@@ -164,6 +164,6 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure::Io(format!("{addr}: {e}")))?;
         let without = if options.no_rules { ", without rules" } else { "" };
         eprintln!("detour serve: http://{addr}/ ({}{without})", dir.display());
-        detour_http::serve(dir, listener, options).await.map_err(|e| Failure::Io(e.to_string()))
+        detour_cli::serve::serve(dir, listener, options).await.map_err(|e| Failure::Io(e.to_string()))
     })
 }

@@ -121,6 +121,12 @@ impl Header {
     /// Reads and checks the header only: magic, version, format flags and length. Cheap; the
     /// checksum is checked by [`Header::check_payload`].
     pub fn read(blob: &[u8]) -> Result<Header, HeaderError> {
+        Header::read_start(blob, blob.len() as u64)
+    }
+
+    /// Reads and checks the header from the start of a blob of `total_len` bytes (at least the
+    /// first 64 bytes; more are ignored), so a file's header can be checked without reading it all.
+    pub fn read_start(blob: &[u8], total_len: u64) -> Result<Header, HeaderError> {
         if blob.len() < HEADER_LEN {
             if blob.len() >= 8 && blob[..8] != MAGIC {
                 return Err(HeaderError::WrongMagic);
@@ -141,8 +147,8 @@ impl Header {
         let offset = u64_at(blob, 16);
         let payload_len = u64_at(blob, 24);
         let expected = offset.saturating_add(payload_len);
-        if offset != HEADER_LEN as u64 || expected != blob.len() as u64 {
-            return Err(HeaderError::Length { expected, found: blob.len() as u64 });
+        if offset != HEADER_LEN as u64 || expected != total_len {
+            return Err(HeaderError::Length { expected, found: total_len });
         }
         if blob[44..HEADER_LEN].iter().any(|&b| b != 0) {
             return Err(HeaderError::Reserved);

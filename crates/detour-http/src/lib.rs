@@ -1,6 +1,8 @@
 //! detour as an HTTP component: [`DetourLayer`] puts compiled redirect rules in front of any
-//! tower service (axum, hyper, tower-http's `ServeDir`), [`ReloadHandle`] swaps in new rules
-//! under load, and [`serve`] is the `detour serve` preview server.
+//! tower service (axum, hyper, tower-http's `ServeDir`), and [`ReloadHandle`] swaps in new rules
+//! under load. The pieces of a server around it ([`SiteFiles`], [`accept_loop`] with its
+//! [`ConnectionLimits`]) are here too; `detour serve` (in `detour-cli`) wires them to the rule
+//! files. This crate depends on the runtime only: blobs come compiled.
 //!
 //! ```
 //! use detour_http::{DetourLayer, Options};
@@ -33,15 +35,11 @@ mod jwt_secret;
 mod layer;
 mod listener;
 mod proxy;
-mod reload;
-mod serve;
 mod site_files;
 
 pub use assets::{AssetLookup, FilePolicy, StaticFiles, MAX_FILE_PATH_BYTES, MAX_NAME_BYTES};
 pub use body::{boxed, empty, full, Body, BoxError};
 pub use jwt_secret::{check_jwt_secret, JwtSecretError, MIN_JWT_SECRET_BYTES, RECOMMENDED_JWT_SECRET_BYTES};
 pub use layer::{Detour, DetourLayer, Options, ReloadHandle};
-pub use listener::ConnectionLimits;
-pub use reload::Site;
-pub use serve::{serve, ServeOptions};
+pub use listener::{accept_loop, ConnectionLimits};
 pub use site_files::SiteFiles;

@@ -50,7 +50,7 @@ const FIRST_ACCEPT_BACKOFF: Duration = Duration::from_millis(5);
 
 /// Accepts connections for as long as the future runs; an error of `accept` (out of file
 /// descriptors, a connection reset before it was accepted) is logged and retried, never fatal.
-pub(crate) async fn accept_loop<S>(listener: TcpListener, service: S, limits: ConnectionLimits)
+pub async fn accept_loop<S>(listener: TcpListener, service: S, limits: ConnectionLimits)
 where
     S: Service<Request<hyper::body::Incoming>, Response = Response<Body>, Error = BoxError>
         + Clone

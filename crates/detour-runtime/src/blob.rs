@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use detour_format::{ArchivedRuleSet, Header, HeaderError, FORMAT_VERSION, HEADER_LEN};
 
-use crate::storage::{validated_root, Storage};
+use crate::storage::{Storage, Validated};
 
 /// The largest blob accepted (1 GiB): far above any site (a million rules compile to about
 /// 100 MB), far below where 32-bit archive offsets end.
@@ -80,43 +80,34 @@ impl From<HeaderError> for LoadError {
 
 /// A loaded, fully validated blob.
 pub struct Blob {
-    storage: Storage,
-    header: Header,
+    validated: Validated,
 }
 
 impl Blob {
-    /// Maps a blob file and validates it.
-    ///
-    /// The file must not be modified or truncated while the blob is alive: write new blobs to a
-    /// new file and rename it into place (the old mapping stays valid). Use
-    /// [`Blob::from_bytes`] for a copy that does not depend on the file.
+    /// Reads a blob file into memory and validates it. Safe whatever happens to the file
+    /// afterwards; [`Blob::map`] avoids the copy for servers that replace blobs by rename.
     pub fn open(path: impl AsRef<Path>) -> Result<Blob, LoadError> {
         let path = path.as_ref();
         let io = |source| LoadError::Io { path: path.to_path_buf(), source };
-        let file = std::fs::File::open(path).map_err(io)?;
+        let mut file = std::fs::File::open(path).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
         if len > MAX_BLOB_BYTES {
             return Err(LoadError::TooLarge { size: len });
         }
-        if len < HEADER_LEN as u64 {
-            // An empty file cannot be mapped; a short one is not a blob either way.
-            let bytes = std::fs::read(path).map_err(io)?;
-            return Blob::from_bytes(&bytes);
-        }
-        Blob::from_storage(Storage::map(&file).map_err(io)?)
+        Blob::validate(Storage::read(&mut file, len).map_err(io)?)
     }
 
-    /// Maps a blob file and reads its header only (magic, version, format, length): the cheap
-    /// check a server can make before deciding to load a new blob. Nothing else is validated.
+    /// Reads a blob file's header only (magic, version, format, length: the first 64 bytes),
+    /// the cheap check a server can make before loading a new blob. Nothing else is validated.
     pub fn read_header(path: impl AsRef<Path>) -> Result<Header, LoadError> {
+        use std::io::Read;
         let path = path.as_ref();
         let io = |source| LoadError::Io { path: path.to_path_buf(), source };
         let file = std::fs::File::open(path).map_err(io)?;
-        if file.metadata().map_err(io)?.len() < HEADER_LEN as u64 {
-            return Ok(Header::read(&std::fs::read(path).map_err(io)?)?);
-        }
-        let storage = Storage::map(&file).map_err(io)?;
-        Ok(Header::read(storage.bytes())?)
+        let len = file.metadata().map_err(io)?.len();
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        file.take(HEADER_LEN as u64).read_to_end(&mut header).map_err(io)?;
+        Ok(Header::read_start(&header, len)?)
     }
 
     /// Validates a blob held in memory (copied once into aligned memory).
@@ -124,42 +115,30 @@ impl Blob {
         if bytes.len() as u64 > MAX_BLOB_BYTES {
             return Err(LoadError::TooLarge { size: bytes.len() as u64 });
         }
-        Blob::from_storage(Storage::copy(bytes))
+        Blob::validate(Storage::copy(bytes))
     }
 
-    fn from_storage(storage: Storage) -> Result<Blob, LoadError> {
-        let bytes = storage.bytes();
-        let header = Header::read(bytes)?;
-        let payload = &bytes[HEADER_LEN..];
-        header.check_payload(payload)?;
-        let set = detour_format::access(payload).map_err(LoadError::InvalidArchive)?;
-        if set.rules.len() != header.rule_count as usize {
-            return Err(LoadError::InvalidArchive(format!(
-                "the header counts {} rules, the archive holds {}",
-                header.rule_count,
-                set.rules.len()
-            )));
-        }
-        Ok(Blob { storage, header })
+    pub(crate) fn validate(storage: Storage) -> Result<Blob, LoadError> {
+        Ok(Blob { validated: Validated::check(storage)? })
     }
 
     /// The header.
     pub fn header(&self) -> &Header {
-        &self.header
+        self.validated.header()
     }
 
     /// The whole blob's bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        self.storage.bytes()
+        self.validated.storage().bytes()
     }
 
     /// True when the blob is memory-mapped from a file.
     pub fn is_mapped(&self) -> bool {
-        matches!(self.storage, Storage::Mapped(_))
+        matches!(self.validated.storage(), Storage::Mapped(_))
     }
 
     /// The validated rule set.
     pub fn rule_set(&self) -> &ArchivedRuleSet {
-        validated_root(&self.storage.bytes()[HEADER_LEN..])
+        self.validated.root()
     }
 }

@@ -1,10 +1,14 @@
-//! The only `unsafe` code in detour: mapping a blob file, and reading an archive that was
-//! already validated.
+//! The only `unsafe` code of the runtime: mapping a blob file, and reading an archive that was
+//! validated. A [`Validated`] can only be made by [`Validated::check`], so the unchecked access
+//! is reachable only for bytes that passed every check.
 
 use std::fs::File;
 
-use detour_format::ArchivedRuleSet;
+use detour_format::{ArchivedRuleSet, Header, HEADER_LEN};
 use rkyv::util::AlignedVec;
+
+use crate::blob::{LoadError, MAX_BLOB_BYTES};
+use crate::Blob;
 
 /// Where a blob's bytes live. Both forms start 16-byte aligned, so the payload (at offset 64)
 /// is aligned for rkyv.
@@ -17,14 +21,32 @@ pub(crate) enum Storage {
 
 impl Storage {
     /// Maps a file read-only.
-    pub(crate) fn map(file: &File) -> std::io::Result<Storage> {
-        // SAFETY: the map is read-only and private to this process. The contract of `Blob::open`
-        // (documented there) is that the file is not modified or truncated while mapped: blobs
-        // are written once and replaced by rename, never edited in place. Every byte is then
-        // checked (length, checksum, rkyv validation, index validation) before it is read
-        // through any reference.
+    ///
+    /// # Safety
+    ///
+    /// The file must not be modified or truncated while the map (and so the blob) is alive.
+    pub(crate) unsafe fn map(file: &File) -> std::io::Result<Storage> {
+        // SAFETY: `Mmap::map` makes a read-only `MAP_SHARED` mapping: another process writing or
+        // truncating the file would change (or unmap) these bytes under us, which is why the
+        // caller promises it does not happen (blobs are replaced by rename, never edited in
+        // place). Given that, the bytes are immutable for the map's lifetime, as `&[u8]` needs.
         let map = unsafe { memmap2::Mmap::map(file)? };
         Ok(Storage::Mapped(map))
+    }
+
+    /// Reads a file into aligned memory.
+    pub(crate) fn read(file: &mut File, len: u64) -> std::io::Result<Storage> {
+        use std::io::Read;
+        let mut v = AlignedVec::with_capacity(usize::try_from(len).unwrap_or(0));
+        let mut chunk = [0u8; 64 * 1024];
+        loop {
+            let n = file.read(&mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            v.extend_from_slice(&chunk[..n]);
+        }
+        Ok(Storage::Owned(v))
     }
 
     /// Copies bytes into aligned memory.
@@ -42,11 +64,125 @@ impl Storage {
     }
 }
 
-/// The root of an archive that [`detour_format::access`] has validated.
-pub(crate) fn validated_root(payload: &[u8]) -> &ArchivedRuleSet {
-    // SAFETY: callers pass only a payload for which `detour_format::access` returned `Ok`
-    // (`Blob::from_storage` is the only place a `Blob` is built, and it validates first). The
-    // bytes are immutable for the blob's lifetime, so the validation still holds: every
-    // relative pointer is in bounds and aligned and every value well-formed.
-    unsafe { rkyv::access_unchecked::<ArchivedRuleSet>(payload) }
+impl Blob {
+    /// Memory-maps a blob file and validates it, without copying it.
+    ///
+    /// # Safety
+    ///
+    /// The file must not be modified or truncated while the returned blob (or any clone of the
+    /// `Arc` it is shared through) is alive: the map is `MAP_SHARED`, so a write to the file would
+    /// change bytes that were validated and are being read, and a truncation would unmap them
+    /// (a `SIGBUS` on the next read). Deploy a new blob by writing a new file and renaming it
+    /// over the old one: the old mapping keeps the old inode.
+    pub unsafe fn map(path: impl AsRef<std::path::Path>) -> Result<Blob, LoadError> {
+        let path = path.as_ref();
+        let io = |source| LoadError::Io { path: path.to_path_buf(), source };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        if len > MAX_BLOB_BYTES {
+            return Err(LoadError::TooLarge { size: len });
+        }
+        if len < HEADER_LEN as u64 {
+            // An empty file cannot be mapped; a short one is not a blob either way.
+            return Blob::from_bytes(&std::fs::read(path).map_err(io)?);
+        }
+        // SAFETY: the caller promises the file is not changed while the blob lives (see above).
+        let storage = unsafe { Storage::map(&file) }.map_err(io)?;
+        Blob::validate(storage)
+    }
+}
+
+/// Blob bytes that passed every check: header, length, checksum, rkyv's validation, the index
+/// validation, the rule count. Only [`Validated::check`] makes one.
+pub(crate) struct Validated {
+    storage: Storage,
+    header: Header,
+}
+
+impl Validated {
+    /// Checks everything once; the bytes are immutable from here on.
+    pub(crate) fn check(storage: Storage) -> Result<Validated, LoadError> {
+        let bytes = storage.bytes();
+        let header = Header::read(bytes)?;
+        let payload = bytes.get(HEADER_LEN..).unwrap_or_default();
+        header.check_payload(payload)?;
+        let set = detour_format::access(payload).map_err(LoadError::InvalidArchive)?;
+        if set.rules.len() != header.rule_count as usize {
+            return Err(LoadError::InvalidArchive(format!(
+                "the header counts {} rules, the archive holds {}",
+                header.rule_count,
+                set.rules.len()
+            )));
+        }
+        Ok(Validated { storage, header })
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        &self.header
+    }
+
+    pub(crate) fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// The root of the validated archive.
+    pub(crate) fn root(&self) -> &ArchivedRuleSet {
+        let payload = self.storage.bytes().get(HEADER_LEN..).unwrap_or_default();
+        // SAFETY: a `Validated` exists only after `detour_format::access` returned `Ok` for
+        // exactly this payload (in `check`), and the storage is immutable for its lifetime (owned
+        // memory, or a map whose file the caller of `Blob::map` promised not to change), so the
+        // validation still holds: every relative pointer is in bounds and aligned, every value
+        // well-formed.
+        unsafe { rkyv::access_unchecked::<ArchivedRuleSet>(payload) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Blob, LoadError};
+
+    fn blob_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!("detour-storage-{name}-{}", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn empty_rule_set() -> Vec<u8> {
+        detour_format::write_blob(&detour_format::RuleSet { host_slots: vec![0], ..Default::default() }).unwrap()
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "Miri cannot call mmap; the read path below runs under Miri")]
+    fn a_mapped_blob_is_validated_and_outlives_its_name() {
+        let path = blob_file("mapped", &empty_rule_set());
+        // SAFETY: this test owns the file and does not write to it while the blob lives; it
+        // only removes the name, which leaves the mapped inode in place.
+        let blob = unsafe { Blob::map(&path) }.unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert!(blob.is_mapped());
+        assert_eq!(blob.rule_set().rules.len(), 0);
+    }
+
+    #[test]
+    fn validation_comes_before_any_access() {
+        let mut bytes = empty_rule_set();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        assert!(matches!(Blob::from_bytes(&bytes), Err(LoadError::ChecksumMismatch { .. })));
+        let good = Blob::from_bytes(&empty_rule_set()).unwrap();
+        assert!(!good.is_mapped());
+        assert_eq!(good.rule_set().hostless.len, 0);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "Miri has no file system by default")]
+    fn open_reads_and_read_header_reads_64_bytes() {
+        let path = blob_file("read", &empty_rule_set());
+        let blob = Blob::open(&path).unwrap();
+        assert!(!blob.is_mapped());
+        let header = Blob::read_header(&path).unwrap();
+        assert_eq!(header.rule_count, 0);
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(Blob::read_header(&path), Err(LoadError::Io { .. })));
+    }
 }

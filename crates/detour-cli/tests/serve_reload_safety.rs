@@ -1,15 +1,15 @@
 //! Issue 10, item 6, over real sockets: a rule file rewritten in place is read only once it is
 //! complete, and an emptied or deleted rule file keeps the old rules serving.
 
-mod support;
+mod server;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use detour_http::ServeOptions;
-use support::{deploy, get, site, start};
+use detour_cli::serve::ServeOptions;
+use server::{deploy, get, site, start};
 
 fn options(debounce_ms: u64) -> ServeOptions {
     ServeOptions {

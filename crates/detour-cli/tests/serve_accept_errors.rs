@@ -1,13 +1,13 @@
 //! Issue 10, item 3: an `accept()` error (here: out of file descriptors) must not end the
 //! server. Alone in its binary because it lowers the process's descriptor limit.
 
-mod support;
+mod server;
 
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use detour_http::ServeOptions;
-use support::{site, start};
+use detour_cli::serve::ServeOptions;
+use server::{site, start};
 
 /// Opens `/dev/null` until the process has no descriptor left.
 fn exhaust_descriptors() -> Vec<std::fs::File> {
@@ -27,7 +27,7 @@ fn exhaust_descriptors() -> Vec<std::fs::File> {
 async fn the_server_survives_accept_failing_for_lack_of_descriptors() {
     let dir = site("emfile", &[("index.html", "home")]);
     let addr = start(&dir, ServeOptions::default()).await;
-    assert_eq!(support::get(addr, "/", "").await.body, "home");
+    assert_eq!(server::get(addr, "/", "").await.body, "home");
     // The server closes its side of that connection after answering: let it, so no descriptor
     // comes free later.
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -49,6 +49,6 @@ async fn the_server_survives_accept_failing_for_lack_of_descriptors() {
     let mut answer = Vec::new();
     client.read_to_end(&mut answer).expect("the server answers once descriptors are free again");
     assert!(answer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
-    assert_eq!(support::get(addr, "/", "").await.body, "home");
+    assert_eq!(server::get(addr, "/", "").await.body, "home");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::ReloadHandle;
+use detour_http::ReloadHandle;
 use detour_rules::{parse_site, SourceKind};
 use detour_runtime::{Blob, MatchOptions, Matcher};
 

@@ -1,4 +1,6 @@
 //! `detour serve`: a static site with its `_redirects` and `netlify.toml`, like a local preview.
+//! It lives in the CLI, not in `detour-http`, so embedding the layer pulls in neither the parsers
+//! nor the compiler: only `serve` compiles rules (at start and on every reload).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -6,13 +8,16 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::Layer;
 
-use crate::assets::FilePolicy;
-use crate::jwt_secret::{check_jwt_secret, RECOMMENDED_JWT_SECRET_BYTES};
-use crate::listener::{accept_loop, ConnectionLimits};
-use crate::reload::{watch, Site, WatchOptions};
-use crate::site_files::SiteFiles;
-use crate::{DetourLayer, Options, StaticFiles};
+use detour_http::{
+    accept_loop, check_jwt_secret, ConnectionLimits, DetourLayer, FilePolicy, Options, SiteFiles, StaticFiles,
+    RECOMMENDED_JWT_SECRET_BYTES,
+};
 use detour_runtime::MatchOptions;
+
+mod reload;
+
+pub use reload::Site;
+use reload::{watch, WatchOptions};
 
 /// Settings of [`serve`].
 #[derive(Debug, Clone)]

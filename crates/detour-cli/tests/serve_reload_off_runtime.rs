@@ -3,13 +3,13 @@
 //! stall every request; the log shows what happened in between. Alone in its binary because
 //! it installs the global log subscriber.
 
-mod support;
+mod server;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use detour_http::ServeOptions;
-use support::{deploy, get, site, start};
+use detour_cli::serve::ServeOptions;
+use server::{deploy, get, site, start};
 
 /// Log lines and test events, in the order they happened.
 #[derive(Clone, Default)]

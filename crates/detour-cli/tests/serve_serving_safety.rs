@@ -2,19 +2,19 @@
 //! service must not read differently from the matcher, hidden files, the JWT secret, and
 //! hostile headers. Each test fails on the code before the fix.
 
-mod support;
+mod server;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use detour_http::{serve, ServeOptions};
+use detour_cli::serve::{serve, ServeOptions};
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use support::{exchange, get, site, start};
+use server::{exchange, get, site, start};
 use tokio::net::TcpListener;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,7 +178,7 @@ async fn absolute_form_authority_wins_over_host_and_the_scheme_is_the_listeners(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proxying_drops_client_signature_hop_headers_and_the_jwt_cookie() {
-    let up = support::echo_upstream().await;
+    let up = server::echo_upstream().await;
     let dir = site("forward", &[("_redirects", &format!("/up/* http://{up}/:splat 200\n"))]);
     let addr = start(&dir, ServeOptions::default()).await;
     let headers = "x-nf-sign: forged\r\nx-hop: 1\r\nte: trailers\r\nkeep-alive: timeout=5\r\n\

@@ -2,12 +2,13 @@
 //! and idle timeouts, and connections over the cap wait in the backlog (small limits, so the
 //! tests stay fast).
 
-mod support;
+mod server;
 
 use std::time::Duration;
 
-use detour_http::{ConnectionLimits, ServeOptions};
-use support::{site, start};
+use detour_cli::serve::ServeOptions;
+use detour_http::ConnectionLimits;
+use server::{site, start};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -38,7 +39,7 @@ async fn slow_loris_headers_are_cut_off_by_the_header_timeout() {
     let mut loris = TcpStream::connect(addr).await.unwrap();
     loris.write_all(b"GET / HTTP/1.1\r\nHost: site.test\r\nX-a: ").await.unwrap();
     assert!(closed_by_server(&mut loris).await, "a client that never finishes its headers is cut off");
-    assert_eq!(support::get(addr, "/", "").await.body, "home");
+    assert_eq!(server::get(addr, "/", "").await.body, "home");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use detour_http::{serve, ServeOptions};
+use detour_cli::serve::{serve, ServeOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
