@@ -11,7 +11,8 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use detour_benches::adversarial::{families, migration_site};
 use detour_benches::{compile_text, runtime_requests, simple_subset, site, to_matchit};
-use detour_reference::{match_request, Request as RefRequest, RoleConfig};
+use detour_cli::requests::Request as RefRequest;
+use detour_reference::{match_request, RoleConfig};
 use detour_rules::Rule;
 use detour_runtime::{Cookies, MatchOptions, Matcher, Outcome, Request};
 
@@ -33,8 +34,9 @@ fn worst_requests(c: &mut Criterion) {
                 b.iter(|| black_box(matches!(matcher.find(&req, &mut scratch), Outcome::Matched(_))))
             });
             let config = RoleConfig::default();
+            let worst = detour_cli::engine::reference_request(&family.worst);
             group.bench_function(BenchmarkId::new("reference", family.name), |b| {
-                b.iter(|| black_box(match_request(&rules, &family.worst, &config)))
+                b.iter(|| black_box(match_request(&rules, &worst, &config)))
             });
         }
         group.finish();

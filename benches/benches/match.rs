@@ -46,12 +46,12 @@ fn match_benches(c: &mut Criterion) {
         let paths: Vec<String> = mixed.iter().map(|r| String::from_utf8_lossy(&r.path).into_owned()).collect();
         if n <= 10_000 {
             let config = RoleConfig::default();
-            let sample = &mixed[..100];
+            let sample: Vec<_> = mixed[..100].iter().map(detour_cli::engine::reference_request).collect();
             group.throughput(Throughput::Elements(sample.len() as u64));
             group.sample_size(10);
             group.bench_function(BenchmarkId::new("reference", "mixed"), |b| {
                 b.iter(|| {
-                    for r in sample {
+                    for r in &sample {
                         black_box(match_request(&site.rules, r, &config));
                     }
                 })

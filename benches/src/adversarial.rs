@@ -2,7 +2,7 @@
 //! the worst request we can construct for it, and a realistic migration site. Issue 12's
 //! families; `benches/adversarial.rs` times them at 10k and 100k rules against the reference.
 
-use detour_reference::Request as RefRequest;
+use detour_cli::requests::Request as RefRequest;
 
 /// One adversarial family: its rules and its worst request.
 pub struct Family {

@@ -1,7 +1,7 @@
 //! Shared set-up for the benchmarks: workloads, engines, and the alternatives a Rust developer
 //! might pick instead (a per-rule regex scan, a `RegexSet`, `matchit`).
 
-use detour_reference::Request as RefRequest;
+use detour_cli::requests::Request as RefRequest;
 use detour_rules::{Rule, Segment};
 use detour_runtime::{Blob, MatchOptions, Matcher, Request};
 

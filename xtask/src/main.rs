@@ -18,6 +18,7 @@
 //!   unless every good answer is right, the server stays up, and p99 stays within 3x (`soak.rs`).
 //! - `bench [--large]`: `detour bench --json` on 1k to 1M rules, the criterion benches, a summary
 //!   in `target/bench/results.json` and the chart `docs/benchmarks.png` (see `BENCHMARKS.md`).
+//! - `miri`: the runtime's unit tests under Miri (Tree Borrows), installing Miri when missing.
 //! - `golden`: compiles `fixtures/blobs/site` into `fixtures/blobs/v<FORMAT>.detour` and records
 //!   the reference engine's answers to `fixtures/blobs/requests.jsonl` beside it. Run it only when
 //!   the blob format version changes; older golden blobs stay, to prove they are rejected cleanly.
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("load") => load(&args[1..]),
         Some("bench") => bench::command(&args[1..]),
+        Some("miri") => miri(),
         #[cfg(feature = "chart")]
         Some("chart") => chart::draw(&args[1], &args[2]),
         _ => {
@@ -86,6 +88,20 @@ fn ci() -> Result<(), String> {
     differential()?;
     fuzz::command(&["--smoke".to_string()])?;
     Ok(())
+}
+
+/// The runtime's unit tests (archive access, index, splits, substitution, encoders) under Miri,
+/// installing the component when missing. Tree Borrows: rkyv's relative pointers derive a
+/// pointer from a reference to the pointer field, which Stacked Borrows rejects inside rkyv's own
+/// `ArchivedVec::as_slice`; Tree Borrows accepts it. File and mmap tests are skipped under Miri.
+fn miri() -> Result<(), String> {
+    let installed =
+        Command::new("cargo").args(["+nightly", "miri", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !installed {
+        run("rustup", &["+nightly", "component", "add", "miri", "rust-src"])?;
+    }
+    std::env::set_var("MIRIFLAGS", "-Zmiri-tree-borrows");
+    run("cargo", &["+nightly", "miri", "test", "-p", "detour-runtime", "--lib"])
 }
 
 fn golden() -> Result<(), String> {

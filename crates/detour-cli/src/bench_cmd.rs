@@ -5,8 +5,10 @@ use std::time::{Duration, Instant};
 
 use detour_format::{Header, HEADER_LEN};
 use detour_reference::{match_request, RoleConfig};
+
+use crate::requests::Request;
 use detour_rules::{Rule, Segment};
-use detour_runtime::{Blob, MatchOptions, Matcher, Outcome, Scratch};
+use detour_runtime::{Blob, MatchOptions, Matcher, Outcome};
 use serde_json::json;
 
 use crate::{load, requests, Failure};
@@ -17,7 +19,7 @@ pub type AllocCounter = fn() -> u64;
 
 /// A request for each rule that it matches (placeholders and splats filled in), plus as many
 /// that match nothing: used when no request file is given.
-pub fn requests_for(rules: &[Rule]) -> Vec<detour_reference::Request> {
+pub fn requests_for(rules: &[Rule]) -> Vec<Request> {
     let mut out = Vec::with_capacity(rules.len() * 2);
     for (i, rule) in rules.iter().enumerate() {
         let mut path = String::new();
@@ -50,11 +52,11 @@ pub fn requests_for(rules: &[Rule]) -> Vec<detour_reference::Request> {
         if !query.is_empty() {
             url = format!("{url}?{}", query.join("&"));
         }
-        let mut req = detour_reference::Request::from_url(&url);
+        let mut req = Request::from_url(&url);
         req.country = rule.conditions.country.first().cloned();
         req.language = rule.conditions.language.first().cloned();
         out.push(req);
-        out.push(detour_reference::Request::from_url(&format!("/no-such-path-{i}/x")));
+        out.push(Request::from_url(&format!("/no-such-path-{i}/x")));
     }
     out
 }
@@ -111,7 +113,7 @@ pub fn run(
     let blob = Blob::from_bytes(&blob_bytes).map_err(|e| Failure::Usage(e.to_string()))?;
     let matcher = Matcher::new(blob, MatchOptions::default());
 
-    let reqs: Vec<detour_reference::Request> = match requests_path {
+    let reqs: Vec<Request> = match requests_path {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| Failure::io(path, e))?;
             text.lines()
@@ -129,7 +131,13 @@ pub fn run(
     let pairs: Vec<Vec<(&str, &str)>> = reqs.iter().map(crate::engine::cookie_pairs).collect();
     let runtime: Vec<detour_runtime::Request<'_>> =
         reqs.iter().zip(&pairs).map(|(r, p)| crate::engine::runtime_request(r, p)).collect();
-    let mut scratch = Scratch::new();
+    // Sized from the blob and the largest request, so the timed rounds never allocate.
+    let largest = reqs
+        .iter()
+        .map(|r| r.path.len() + r.query.len() + r.cookies.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>())
+        .max()
+        .unwrap_or(0);
+    let mut scratch = matcher.scratch_for(largest);
     let mut matched = 0usize;
     for r in &runtime {
         matched += usize::from(matches!(matcher.find(r, &mut scratch), Outcome::Matched(_)));
@@ -148,7 +156,8 @@ pub fn run(
     // fours) is sampled across all of them, not just one.
     let config = RoleConfig::default();
     let step = (reqs.len() / 200).max(1) | 1;
-    let sample: Vec<&detour_reference::Request> = reqs.iter().step_by(step).collect();
+    let sample: Vec<detour_reference::Request> =
+        reqs.iter().step_by(step).map(crate::engine::reference_request).collect();
     let reference_round = rounds(Duration::from_millis(500), 1, || {
         for r in &sample {
             std::hint::black_box(match_request(&site.rules, r, &config));

@@ -16,38 +16,41 @@ pub fn diagnostics(files: &[PathBuf]) -> Result<(Vec<Diagnostic>, usize), Failur
 pub fn site(files: &[PathBuf]) -> Result<(detour_rules::Parsed, Vec<Diagnostic>), Failure> {
     let (mut site, texts) = load::read_rules(files)?;
     let mut diagnostics = std::mem::take(&mut site.diagnostics);
-    diagnostics.extend(detour_reference::loop_guard::warnings(&site.rules));
-    diagnostics.extend(linear_rules(&site.rules));
+    diagnostics.extend(engine_warnings(&site.rules));
     let sources = load::as_sources(&texts);
     detour_rules::fill_source_lines(&mut diagnostics, &sources);
     detour_rules::sort_diagnostics(&mut diagnostics, sources.iter().map(|s| s.2));
     Ok((site, diagnostics))
 }
 
-/// A warning for each long run of rules that the compiled index cannot divide (SPEC-silent
-/// cost, `docs/limits.md`), at the first rule of the run, naming the others' lines.
-fn linear_rules(rules: &[detour_rules::Rule]) -> Vec<Diagnostic> {
-    let Ok(lists) = detour_compiler::linear_lists(rules, &detour_compiler::CompileOptions::default()) else {
-        return Vec::new();
-    };
-    lists
+/// The warnings only the compiled engine can give: the loop guard's (SPEC §3.10), and the runs of
+/// rules its index cannot divide (`docs/limits.md`).
+fn engine_warnings(rules: &[detour_rules::Rule]) -> Vec<Diagnostic> {
+    let options = detour_compiler::CompileOptions::default();
+    let Ok((blob, lists)) = detour_compiler::compile_with_report(rules, &options) else { return Vec::new() };
+    let mut out: Vec<Diagnostic> = lists.iter().filter_map(|list| linear_warning(rules, list)).collect();
+    if let Ok(blob) = detour_runtime::Blob::from_bytes(&blob) {
+        let matcher = detour_runtime::Matcher::new(blob, detour_runtime::MatchOptions::default());
+        out.extend(crate::loop_warnings::warnings(rules, &matcher));
+    }
+    out
+}
+
+/// The warning for a run of rules the index cannot divide, at its first rule, naming the others.
+fn linear_warning(rules: &[detour_rules::Rule], list: &detour_compiler::LinearList) -> Option<Diagnostic> {
+    let first = rules.get(*list.rules.first()? as usize)?;
+    let shown: Vec<String> = list
+        .rules
         .iter()
-        .filter_map(|list| {
-            let first = rules.get(*list.rules.first()? as usize)?;
-            let shown: Vec<String> = list
-                .rules
-                .iter()
-                .take(10)
-                .filter_map(|&r| rules.get(r as usize))
-                .map(|r| format!("{}:{}", r.source.file, r.source.line))
-                .collect();
-            let more = list.rules.len().saturating_sub(shown.len());
-            let lines = if more > 0 { format!("{} and {more} more", shown.join(", ")) } else { shown.join(", ") };
-            let key = format!("/{}", String::from_utf8_lossy(&list.key));
-            let problem = detour_rules::Problem::LinearRules { key, count: list.rules.len(), lines };
-            Some(Diagnostic::new(&first.source.file, first.source.line, None, problem, None))
-        })
-        .collect()
+        .take(10)
+        .filter_map(|&r| rules.get(r as usize))
+        .map(|r| format!("{}:{}", r.source.file, r.source.line))
+        .collect();
+    let more = list.rules.len().saturating_sub(shown.len());
+    let lines = if more > 0 { format!("{} and {more} more", shown.join(", ")) } else { shown.join(", ") };
+    let key = format!("/{}", String::from_utf8_lossy(&list.key));
+    let problem = detour_rules::Problem::LinearRules { key, count: list.rules.len(), lines };
+    Some(Diagnostic::new(&first.source.file, first.source.line, None, problem, None))
 }
 
 /// Prints every diagnostic; fails with exit code 1 on any error.

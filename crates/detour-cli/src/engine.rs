@@ -5,6 +5,7 @@ use detour_rules::Rule;
 use detour_runtime::{Cookies, MatchOptions, Matcher, Scratch};
 
 use crate::answer::Answer;
+use crate::requests::Request;
 
 /// Role-check settings given on the command line.
 #[derive(Debug, Clone, Default)]
@@ -36,16 +37,13 @@ impl RoleSettings {
     }
 }
 
-/// The cookies of a reference-model request, borrowed as the runtime takes them.
-pub fn cookie_pairs(req: &detour_reference::Request) -> Vec<(&str, &str)> {
+/// The cookies of a request, borrowed as the runtime takes them.
+pub fn cookie_pairs(req: &Request) -> Vec<(&str, &str)> {
     req.cookies.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
-/// A reference-model request, borrowed as the runtime takes it (`cookies` from [`cookie_pairs`]).
-pub fn runtime_request<'a>(
-    req: &'a detour_reference::Request,
-    cookies: &'a [(&'a str, &'a str)],
-) -> detour_runtime::Request<'a> {
+/// A request, borrowed as the runtime takes it (`cookies` from [`cookie_pairs`]).
+pub fn runtime_request<'a>(req: &'a Request, cookies: &'a [(&'a str, &'a str)]) -> detour_runtime::Request<'a> {
     detour_runtime::Request {
         scheme: &req.scheme,
         host: &req.host,
@@ -58,13 +56,27 @@ pub fn runtime_request<'a>(
     }
 }
 
-/// Answers a reference-model request with the compiled matcher.
-pub fn match_compiled(matcher: &Matcher, req: &detour_reference::Request, scratch: &mut Scratch) -> Answer {
+/// Answers a request with the compiled matcher.
+pub fn match_compiled(matcher: &Matcher, req: &Request, scratch: &mut Scratch) -> Answer {
     let pairs = cookie_pairs(req);
     Answer::from_runtime(matcher.find(&runtime_request(req, &pairs), scratch))
 }
 
-/// Answers a request with the reference matcher.
-pub fn match_reference(rules: &[Rule], req: &detour_reference::Request, roles: &RoleConfig) -> Answer {
-    Answer::from_reference(match_request(rules, req, roles), rules)
+/// Answers a request with the reference matcher (`--engine reference`, tests and benches only).
+pub fn match_reference(rules: &[Rule], req: &Request, roles: &RoleConfig) -> Answer {
+    Answer::from_reference(match_request(rules, &reference_request(req), roles), rules)
+}
+
+/// The reference matcher's own copy of a request.
+pub fn reference_request(req: &Request) -> detour_reference::Request {
+    detour_reference::Request {
+        scheme: req.scheme.clone(),
+        host: req.host.clone(),
+        path: req.path.clone(),
+        query: req.query.clone(),
+        country: req.country.clone(),
+        language: req.language.clone(),
+        cookies: req.cookies.clone(),
+        asset_exists: req.asset_exists,
+    }
 }

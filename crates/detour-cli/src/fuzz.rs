@@ -2,9 +2,9 @@
 //! build rules and requests from: tiny, so literals, placeholders, splats, hosts, query
 //! constraints and conditions collide.
 
+use crate::requests::Request;
 use arbitrary::Unstructured;
 use detour_compiler::CompileOptions;
-use detour_reference::Request;
 use detour_runtime::{Blob, Matcher, Scratch};
 
 use crate::engine::{match_compiled, match_reference, RoleSettings};

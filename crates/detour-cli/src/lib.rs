@@ -10,6 +10,7 @@ pub mod compile_cmd;
 pub mod engine;
 pub mod fuzz;
 pub mod load;
+pub mod loop_warnings;
 pub mod match_cmd;
 pub mod requests;
 pub mod serve;

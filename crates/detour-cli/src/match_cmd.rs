@@ -3,8 +3,8 @@
 use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
 
+use crate::requests::Request;
 use clap::Args;
-use detour_reference::Request;
 use detour_runtime::{Blob, Matcher, Scratch};
 
 use crate::answer::Answer;

@@ -1,6 +1,65 @@
 //! The JSONL request interface of `detour match --requests` (SPEC §5).
 
-use detour_reference::Request;
+/// One request as the CLI reads it (a JSONL line or a URL and options), owned; the engines
+/// borrow it in their own request types (`engine.rs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Request {
+    /// `http` or `https` (lower-case).
+    pub scheme: String,
+    /// Host, lower-case, without userinfo and port. Empty when unknown.
+    pub host: String,
+    /// The raw, percent-encoded path, starting with `/`.
+    pub path: Vec<u8>,
+    /// The raw query string, without `?`.
+    pub query: Vec<u8>,
+    /// Country code from GeoIP.
+    pub country: Option<String>,
+    /// The `Accept-Language` header.
+    pub language: Option<String>,
+    /// Cookies, name and value.
+    pub cookies: Vec<(String, String)>,
+    /// A static file exists at this path (SPEC §3.11).
+    pub asset_exists: bool,
+}
+
+impl Request {
+    /// A request for a URL, normalised first ([`normalize_url`]): `https://host[:port]/path?query`
+    /// or a bare `/path?query` (no host, scheme `https`). The fragment is dropped.
+    pub fn from_url(url: &str) -> Request {
+        let url = normalize_url(url);
+        let url = url.split('#').next().unwrap_or_default();
+        let (scheme, rest) = match url.split_once("://") {
+            Some((s, r)) if !s.is_empty() && !s.contains('/') => (s.to_ascii_lowercase(), r),
+            _ => ("https".to_string(), url),
+        };
+        let (host, path_query) = if rest.starts_with('/') || url == rest {
+            ("", rest)
+        } else {
+            let end = rest.find(['/', '?']).unwrap_or(rest.len());
+            (&rest[..end], &rest[end..])
+        };
+        let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
+        Request {
+            scheme,
+            host: host_of(host),
+            path: if path.is_empty() { b"/".to_vec() } else { path.as_bytes().to_vec() },
+            query: query.as_bytes().to_vec(),
+            ..Request::default()
+        }
+    }
+}
+
+/// A URL's authority as the matcher compares it: userinfo and port dropped, lower-case.
+fn host_of(authority: &str) -> String {
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.find(']').map_or(host, |end| &host[..end + 2]),
+        None => {
+            host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h)
+        }
+    };
+    host.to_ascii_lowercase()
+}
 use serde_json::Value;
 
 /// Parses one request line: `{"url": ..., "country": ..., "language": ..., "cookies": {...},
@@ -10,7 +69,7 @@ pub fn parse_request_line(line: &str) -> Result<Request, String> {
     let value: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
     let Value::Object(fields) = value else { return Err("a request must be a JSON object".to_string()) };
     let url = fields.get("url").and_then(Value::as_str).ok_or("a request needs a string \"url\"")?;
-    let mut req = Request::from_url(&normalize_url(url));
+    let mut req = Request::from_url(url);
     let text = |key: &str| -> Result<Option<String>, String> {
         match fields.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -70,7 +129,18 @@ pub fn parse_cookie_header(header: &str) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_url;
+    use super::{normalize_url, Request};
+
+    #[test]
+    fn splits_urls() {
+        let r = Request::from_url("HTTPS://Example.COM:8443/a%20b/?x=1&y#frag");
+        assert_eq!((r.scheme.as_str(), r.host.as_str()), ("https", "example.com"));
+        assert_eq!((r.path.as_slice(), r.query.as_slice()), (&b"/a%20b/"[..], &b"x=1&y"[..]));
+        let r = Request::from_url("/only/path?q");
+        assert_eq!((r.host.as_str(), r.path.as_slice(), r.query.as_slice()), ("", &b"/only/path"[..], &b"q"[..]));
+        let r = Request::from_url("http://u:p@[::1]:80/x");
+        assert_eq!(r.host, "[::1]");
+    }
 
     #[test]
     fn urls_are_normalised_as_a_browser_does() {

@@ -9,7 +9,7 @@ mod support;
 
 use detour_cli::answer::Answer;
 use detour_cli::engine::{match_compiled, match_reference, RoleSettings};
-use detour_reference::Request;
+use detour_cli::requests::Request;
 use detour_runtime::{Blob, Matcher, Scratch};
 use proptest::prelude::*;
 

@@ -108,6 +108,16 @@ pub fn linear_lists(rules: &[Rule], options: &CompileOptions) -> Result<Vec<Line
     build(rules, options).map(|(_, linear)| linear)
 }
 
+/// [`compile_with`] and [`linear_lists`] in one pass.
+pub fn compile_with_report(
+    rules: &[Rule],
+    options: &CompileOptions,
+) -> Result<(Vec<u8>, Vec<LinearList>), CompileError> {
+    let (set, linear) = build(rules, options)?;
+    let blob = detour_format::write_blob(&set).map_err(|e| CompileError::Serialize(e.to_string()))?;
+    Ok((blob, linear))
+}
+
 fn build(rules: &[Rule], options: &CompileOptions) -> Result<(RuleSet, Vec<LinearList>), CompileError> {
     // Lowering is independent per rule; with thousands of rules it runs on every core.
     let lowered: Vec<Lowered> =

@@ -48,7 +48,7 @@ mod storage;
 mod substitute;
 
 pub use blob::{Blob, LoadError, MAX_BLOB_BYTES};
-pub use matcher::{MatchOptions, Matcher};
+pub use matcher::{MatchOptions, Matcher, Verdict};
 pub use outcome::{Decision, Outcome, TooLongRule};
 pub use request::{Cookies, Request};
 pub use scratch::Scratch;

@@ -171,10 +171,10 @@ impl Matcher {
                 continue;
             }
             match self.try_rule(search, index, rule, depth, bufs) {
-                Tried::Applies => return (Some(index), denied),
-                Tried::Guarded => return (None, denied),
-                Tried::Denied => denied = true,
-                Tried::No => {}
+                Verdict::Applies => return (Some(index), denied),
+                Verdict::Guarded => return (None, denied),
+                Verdict::RoleDenied => denied = true,
+                _ => {}
             }
         }
         (None, denied)
@@ -188,7 +188,7 @@ impl Matcher {
         rule: &ArchivedRule,
         depth: usize,
         bufs: &mut GuardBuffers<'_>,
-    ) -> Tried {
+    ) -> Verdict {
         let set = search.set;
         let (path, segs) = (search.path, search.segs);
         search.caps.clear();
@@ -200,7 +200,7 @@ impl Matcher {
             caps.push((start, capbuf.len() as u32));
         });
         if !matched {
-            return Tried::No;
+            return Verdict::PathDiffers;
         }
         let path_captures = search.caps.len();
         if rule.flags & rule_flags::GUARD != 0 {
@@ -208,21 +208,56 @@ impl Matcher {
             let c = Captures { ranges: search.caps, bytes: search.capbuf, path_count: path_captures };
             let origin = Origin { scheme: search.req.scheme, host: host_without_port(search.req.host) };
             if guard::fires(set, &candidate, path, &origin, &c, path_captures, bufs) {
-                return Tried::Guarded;
+                return Verdict::Guarded;
             }
         }
-        let Some(extra) = set.extra(rule) else { return Tried::Applies };
+        let Some(extra) = set.extra(rule) else { return Verdict::Applies };
         let query = span(&set.queries, &extra.query);
         if !query_holds(set, query, search.req.query, search.qbuf, search.capbuf, search.caps) {
-            return Tried::No;
+            return Verdict::QueryFails;
         }
         if extra.role.len.to_native() > 0 && !self.role_holds(set, &extra.role, search) {
-            return Tried::Denied;
+            return Verdict::RoleDenied;
         }
         if !conditions_hold(set, extra, &mut search.context) {
-            return Tried::No;
+            return Verdict::ConditionsFail;
         }
-        Tried::Applies
+        Verdict::Applies
+    }
+
+    /// How rule `rule` fares on `req`, whatever the rules before it do: the candidate checks of
+    /// [`Matcher::find`], run for that one rule. Allocates nothing beyond `scratch`.
+    pub fn verdict(&self, rule: u32, req: &Request<'_>, scratch: &mut Scratch) -> Verdict {
+        let set = self.blob.rule_set();
+        let path = match self.locate(req, scratch) {
+            Located::Raw => req.path,
+            Located::Decoded => &scratch.decoded,
+        };
+        let Scratch { segs, caps, capbuf, qbuf, jwt, found, .. } = scratch;
+        let n = segs.len();
+        let depth = found.iter().find_map(|f| {
+            let entry = set.entries.get(f.entry as usize)?;
+            let lists = set.entry_lists(entry);
+            let skip = usize::from(f.depth as usize != n);
+            lists[skip..].iter().any(|l| l.iter().any(|id| id.to_native() == rule)).then_some(f.depth as usize)
+        });
+        let (Some(depth), Some(record)) = (depth, set.rules.get(rule as usize)) else { return Verdict::KeyDiffers };
+        if req.asset_exists && record.flags & rule_flags::FORCE == 0 {
+            return Verdict::ShadowedByAsset;
+        }
+        let context = RequestContext::new(req);
+        let mut search = Search { set, req, path, segs, caps, capbuf, qbuf, jwt, token: None, context };
+        let mut bufs = GuardBuffers {
+            text: TextBuffers {
+                text: &mut scratch.text,
+                origin: &mut scratch.origin,
+                text2: &mut scratch.text2,
+                origin2: &mut scratch.origin2,
+            },
+            path: &mut scratch.guard_path,
+            segs: &mut scratch.guard_segs,
+        };
+        self.try_rule(&mut search, rule as usize, record, depth, &mut bufs)
     }
 
     /// Whether the request's token (verified once per request) grants one of `roles`.
@@ -248,12 +283,26 @@ enum Located {
     Decoded,
 }
 
-/// What one candidate gave.
-enum Tried {
-    Applies,
-    No,
-    Denied,
+/// Why one rule does or does not apply to a request, exactly as [`Matcher::find`] decides it
+/// (it is the same code): what `detour check` and `explain` report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The request's host or path is not under the rule's index key: it is never a candidate.
+    KeyDiffers,
+    /// A file exists at the path and the rule is not forced (SPEC §3.11).
+    ShadowedByAsset,
+    /// The path is under the key but does not fit the rule's pattern.
+    PathDiffers,
+    /// The loop guard refuses the rule for this request, and the search ends (SPEC §3.10).
     Guarded,
+    /// A query constraint does not hold.
+    QueryFails,
+    /// The role check failed: later rules are flagged `negative` (SPEC §3.9).
+    RoleDenied,
+    /// A Country, Language or Cookie condition does not hold.
+    ConditionsFail,
+    /// The rule applies (if no earlier rule does).
+    Applies,
 }
 
 /// The found entries and the cursors of the lists opened so far.
@@ -364,4 +413,37 @@ fn cached_host(set: &ArchivedRuleSet, checksum: u64, req: &Request<'_>, cache: &
         cache.valid = true;
     }
     index
+}
+
+#[cfg(test)]
+mod tests {
+    //! A few matches end to end inside the crate, so `cargo xtask miri` runs the archive reads,
+    //! the index, the splits and the substitution under Miri.
+
+    use crate::{Blob, MatchOptions, Matcher, Outcome, Request};
+
+    #[test]
+    fn matches_through_keys_splits_and_substitution() {
+        let text = "/blog/* /news/:splat 301\n/a/*/x1 /one 302\n/a/*/x2 /two 302\n/a/*/x3 /three 302\n\
+                    /p /us 302 Country=us\n/p /de 302 Country=de\n/p /fr 302 Country=fr\n\
+                    /n/:y/:m /t/:m/:y 301\n";
+        let rules = detour_rules::parse_redirects(text.as_bytes(), "_redirects").rules;
+        let options = detour_compiler::CompileOptions { placeholder_bucket: 0, split_min: 2 };
+        let bytes = detour_compiler::compile_with(&rules, &options).unwrap();
+        let matcher = Matcher::new(Blob::from_bytes(&bytes).unwrap(), MatchOptions::default());
+        let mut scratch = matcher.scratch_for(256);
+        let mut to = |path: &str, country: Option<&str>| {
+            let mut req = Request::new(path);
+            req.country = country;
+            match matcher.find(&req, &mut scratch) {
+                Outcome::Matched(d) => Some(d.target.to_string()),
+                _ => None,
+            }
+        };
+        assert_eq!(to("/blog/a%3Fb?x=1", None).as_deref(), Some("/news/a%3Fb?x=1"));
+        assert_eq!(to("/a/q/x2", None).as_deref(), Some("/two"));
+        assert_eq!(to("/p", Some("DE")).as_deref(), Some("/de"));
+        assert_eq!(to("/n/2024/05", None).as_deref(), Some("/t/05/2024"));
+        assert_eq!(to("/none", None), None);
+    }
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use detour_cli::answer::{Answer, Applied};
-use detour_reference::Request;
+use detour_cli::requests::Request;
 use detour_rules::{parse_site, Parsed, SourceKind};
 use serde_json::Value;
 
