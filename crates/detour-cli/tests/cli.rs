@@ -112,3 +112,20 @@ fn match_single_url_with_conditions() {
     let out = detour(&["match", &redirects, "/", "--cookie", "nf_lang=fr", "--json", "--engine", "reference"], "");
     assert!(text(&out.stdout).contains(r#""to":"/fr/""#), "{}", text(&out.stdout));
 }
+
+/// Issue 11: a two-byte character right after `to`'s scheme made the lint slice a `str`
+/// inside it, and `check`, `compile` and `serve` panicked.
+#[test]
+fn check_and_compile_survive_a_non_ascii_host_after_the_scheme() {
+    let dir = std::env::temp_dir().join(format!("detour-cli-non-ascii-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("_redirects");
+    std::fs::write(&file, "https://h.test/a http://éxample.com/a 301\n").unwrap();
+    let file = file.display().to_string();
+    let check = detour(&["check", &file], "");
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+    let blob = dir.join("site.detour").display().to_string();
+    let compile = detour(&["compile", &file, "-o", &blob], "");
+    assert_eq!(compile.status.code(), Some(0), "{}", text(&compile.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}

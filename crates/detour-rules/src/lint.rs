@@ -78,8 +78,12 @@ fn is_trailing_slash_loop(rule: &Rule) -> bool {
         return false;
     }
     let (from, to) = (rule.from.as_str(), rule.to.as_str());
+    // Bytes, not `str` slices: `to` may hold a multi-byte character right after its scheme.
     let same_origin = match url_scheme_len(from) {
-        Some(n) => to.len() > n && from[..n].eq_ignore_ascii_case(&to[..n]),
+        Some(n) => match (from.as_bytes().get(..n), to.as_bytes().get(..n)) {
+            (Some(a), Some(b)) => to.len() > n && a.eq_ignore_ascii_case(b),
+            _ => false,
+        },
         None => true,
     };
     same_origin && (from.strip_suffix('/') == Some(to) || to.strip_suffix('/') == Some(from))
@@ -112,4 +116,24 @@ fn overlapping_names(rule: &Rule) -> Vec<(String, String)> {
         }
     }
     pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `to` has a two-byte character across the length of `from`'s scheme.
+    #[test]
+    fn non_ascii_after_the_scheme_does_not_panic_the_trailing_slash_lint() {
+        let parsed = crate::parse_redirects("https://h.test/a http://éxample.com/a 301".as_bytes(), "_redirects");
+        assert_eq!(parsed.rules.len(), 1);
+        assert!(lint(&parsed.rules).is_empty());
+    }
+
+    #[test]
+    fn trailing_slash_loop_of_a_host_rule_is_still_found() {
+        let parsed = crate::parse_redirects("https://h.test/a/ https://h.test/a 301".as_bytes(), "_redirects");
+        assert_eq!(lint(&parsed.rules).len(), 1);
+        assert_eq!(lint(&parsed.rules)[0].problem, Problem::TrailingSlashLoop);
+    }
 }
