@@ -28,6 +28,7 @@ mod build;
 mod diagnostics;
 pub mod fuzz;
 pub mod limits;
+mod line_index;
 mod lint;
 mod model;
 mod pattern;
@@ -39,7 +40,8 @@ use std::path::Path;
 /// Percent- and form-decoding and the `to`/`target` encoders, shared with the runtime.
 pub use detour_format::encoding;
 
-pub use diagnostics::{Diagnostic, Problem, Severity};
+pub use diagnostics::{fill_source_lines, Diagnostic, Problem, Severity};
+pub use line_index::LineIndex;
 pub use lint::lint;
 pub use model::{
     loop_prefix, url_scheme_len, Conditions, HostMatch, LoopPrefix, QueryConstraint, QueryValue, Rule, Scheme, Source,
@@ -115,18 +117,6 @@ pub fn parse_site(sources: &[(SourceKind, &[u8], &str)]) -> Parsed {
     fill_source_lines(&mut site.diagnostics, sources);
     sort_diagnostics(&mut site.diagnostics, sources.iter().map(|s| s.2));
     site
-}
-
-/// Gives every diagnostic that lacks one the text of its line, read from its source.
-pub fn fill_source_lines(diagnostics: &mut [Diagnostic], sources: &[(SourceKind, &[u8], &str)]) {
-    for d in diagnostics.iter_mut().filter(|d| d.source_line.is_none()) {
-        let Some(&(_, text, _)) = sources.iter().find(|s| s.2 == d.file) else { continue };
-        let index = usize::try_from(d.line).unwrap_or(usize::MAX).saturating_sub(1);
-        if let Some(line) = text.split(|&b| b == b'\n').nth(index) {
-            let shown = Diagnostic::new("", 0, None, d.problem.clone(), Some(&String::from_utf8_lossy(line)));
-            d.source_line = shown.source_line;
-        }
-    }
 }
 
 /// Orders diagnostics by file (in the given order), then line; stable, so a line's own order of
