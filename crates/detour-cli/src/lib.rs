@@ -12,6 +12,7 @@ pub mod fuzz;
 pub mod load;
 pub mod match_cmd;
 pub mod requests;
+pub mod site_fuzz;
 pub mod workload;
 
 use std::path::Path;

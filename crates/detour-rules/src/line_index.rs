@@ -55,7 +55,8 @@ impl<'t> LineIndex<'t> {
         self.starts.len()
     }
 
-    fn start_of(&self, line: u32) -> Option<usize> {
+    /// The byte offset where 1-based `line` starts.
+    pub fn start_of(&self, line: u32) -> Option<usize> {
         let index = usize::try_from(line).ok()?.checked_sub(1)?;
         self.starts.get(index).copied()
     }

@@ -151,10 +151,13 @@ pub fn parse_json(text: &[u8], file: &str) -> Parsed {
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
+            // serde_json counts columns in bytes; the line index turns them into characters.
             let line = u32::try_from(e.line()).unwrap_or(1).max(1);
-            let column = u32::try_from(e.column()).ok().filter(|&c| c > 0);
+            let line_len = place.lines.line_text(line).map_or(0, <[u8]>::len);
+            let offset =
+                place.lines.start_of(line).zip(e.column().checked_sub(1)).map(|(start, c)| start + c.min(line_len));
             let problem = Problem::JsonSyntax(e.to_string());
-            parsed.diagnostics.push(Diagnostic::new(file, line, column, problem, place.lines.line_str(line)));
+            parsed.diagnostics.push(place.diagnostic(offset, line, problem));
             return parsed;
         }
     };
