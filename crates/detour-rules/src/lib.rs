@@ -103,8 +103,12 @@ pub fn parse(kind: SourceKind, text: &[u8], file: &str) -> Parsed {
 pub fn parse_site(sources: &[(SourceKind, &[u8], &str)]) -> Parsed {
     let mut site = Parsed::default();
     for &(kind, text, file) in sources {
-        let parsed = parse(kind, text, file);
-        site.rules.extend(parsed.rules);
+        let mut parsed = parse(kind, text, file);
+        if site.rules.is_empty() {
+            // Moved, not copied: a million rules would be held twice.
+            std::mem::swap(&mut site.rules, &mut parsed.rules);
+        }
+        site.rules.append(&mut parsed.rules);
         site.diagnostics.extend(parsed.diagnostics);
     }
     if site.rules.len() > limits::MAX_RULES {
