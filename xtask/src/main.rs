@@ -13,7 +13,7 @@
 //!   saves minimized findings in `fixtures/fuzz-regressions/`.
 //! - `load [--seconds S]`: drives `detour serve` on the demo site with 32 concurrent connections,
 //!   with and without the rules, and reports requests per second, p50/p99 and the overhead.
-//! - `bench [--large]`: `detour bench --json` on 1k to 1M rules, the criterion benches, a summary
+//! - `bench [--large | --check]`: `detour bench --json` on 1k to 1M rules, the criterion benches, a summary
 //!   in `target/bench/results.json` and the chart `docs/benchmarks.png` (see `BENCHMARKS.md`).
 //! - `golden`: compiles `fixtures/blobs/site` into `fixtures/blobs/v<FORMAT>.detour` and records
 //!   the reference engine's answers to `fixtures/blobs/requests.jsonl` beside it. Run it only when

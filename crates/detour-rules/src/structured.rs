@@ -12,31 +12,32 @@ use crate::Parsed;
 
 /// A value from TOML or JSON, reduced to what a rule table can hold.
 #[derive(Debug, Clone)]
-enum Field {
-    Str(String),
+enum Field<'a> {
+    Str(&'a str),
     Int(i64),
     Bool(bool),
-    Table(Vec<Entry>),
-    Array(Vec<Field>),
+    Table(Vec<Entry<'a>>),
+    Array(Vec<Field<'a>>),
     Other,
 }
 
 /// One key of a table and its value. `at` is the byte offset of the key in the text, where
-/// the parser knows it (TOML); a problem with the value is reported there.
+/// the parser knows it (TOML); a problem with the value is reported there. Keys and strings
+/// borrow from the parsed document: only what a rule keeps is copied.
 #[derive(Debug, Clone)]
-struct Entry {
-    key: String,
+struct Entry<'a> {
+    key: &'a str,
     at: Option<usize>,
-    value: Field,
+    value: Field<'a>,
 }
 
 /// A problem and the byte offset it belongs to; `None` is the rule's own line.
 type Located = (Option<usize>, Problem);
 
-impl From<&DeValue<'_>> for Field {
-    fn from(v: &DeValue<'_>) -> Field {
+impl<'a> From<&'a DeValue<'_>> for Field<'a> {
+    fn from(v: &'a DeValue<'_>) -> Field<'a> {
         match v {
-            DeValue::String(s) => Field::Str(s.to_string()),
+            DeValue::String(s) => Field::Str(s),
             // Out of `i64` range reads as "not an integer": the status check names the field.
             DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).map_or(Field::Other, Field::Int),
             DeValue::Boolean(b) => Field::Bool(*b),
@@ -47,22 +48,19 @@ impl From<&DeValue<'_>> for Field {
     }
 }
 
-fn toml_entries(table: &DeTable<'_>) -> Vec<Entry> {
-    table
-        .iter()
-        .map(|(k, v)| Entry { key: k.get_ref().to_string(), at: Some(k.span().start), value: v.get_ref().into() })
-        .collect()
+fn toml_entries<'a>(table: &'a DeTable<'_>) -> Vec<Entry<'a>> {
+    table.iter().map(|(k, v)| Entry { key: k.get_ref(), at: Some(k.span().start), value: v.get_ref().into() }).collect()
 }
 
-impl From<&serde_json::Value> for Field {
-    fn from(v: &serde_json::Value) -> Field {
+impl<'a> From<&'a serde_json::Value> for Field<'a> {
+    fn from(v: &'a serde_json::Value) -> Field<'a> {
         match v {
-            serde_json::Value::String(s) => Field::Str(s.clone()),
+            serde_json::Value::String(s) => Field::Str(s),
             serde_json::Value::Number(n) => n.as_i64().map_or(Field::Other, Field::Int),
             serde_json::Value::Bool(b) => Field::Bool(*b),
             serde_json::Value::Array(a) => Field::Array(a.iter().map(Field::from).collect()),
             serde_json::Value::Object(o) => {
-                Field::Table(o.iter().map(|(k, v)| Entry { key: k.clone(), at: None, value: v.into() }).collect())
+                Field::Table(o.iter().map(|(k, v)| Entry { key: k, at: None, value: v.into() }).collect())
             }
             serde_json::Value::Null => Field::Other,
         }
@@ -216,7 +214,7 @@ fn top_level_element_offsets(text: &str) -> Vec<usize> {
     offsets
 }
 
-fn add_rule(parsed: &mut Parsed, place: &Place<'_>, fields: &[Entry], line: u32) {
+fn add_rule(parsed: &mut Parsed, place: &Place<'_>, fields: &[Entry<'_>], line: u32) {
     if parsed.rules.len() >= limits::MAX_RULES {
         if !parsed.diagnostics.iter().any(|d| d.problem == Problem::TooManyRules) {
             parsed.diagnostics.push(place.diagnostic(None, line, Problem::TooManyRules));
@@ -254,7 +252,7 @@ fn wrong(field: &str, expected: &'static str) -> Problem {
 
 fn scalar_string(field: &str, value: &Field) -> Result<String, Problem> {
     match value {
-        Field::Str(s) => Ok(s.clone()),
+        Field::Str(s) => Ok(s.to_string()),
         Field::Int(i) => Ok(i.to_string()),
         Field::Bool(b) => Ok(b.to_string()),
         _ => Err(wrong(field, "a string")),
@@ -268,7 +266,7 @@ fn string_table(field: &str, at: Option<usize>, value: &Field) -> Result<Vec<(St
         .iter()
         .map(|e| {
             let text = scalar_string(&format!("{field}.{}", e.key), &e.value).map_err(|p| (e.at.or(at), p))?;
-            Ok((e.key.clone(), text))
+            Ok((e.key.to_string(), text))
         })
         .collect()
 }
@@ -288,13 +286,13 @@ struct RuleFields {
 
 /// Validates one rule table. Returns every error of the table, not just the first, each at the
 /// key it is about where the text gives one.
-fn rule_from_fields(fields: &[Entry], source: Source, warnings: &mut Vec<Located>) -> Result<Rule, Vec<Located>> {
+fn rule_from_fields(fields: &[Entry<'_>], source: Source, warnings: &mut Vec<Located>) -> Result<Rule, Vec<Located>> {
     let mut errors = Vec::new();
     let mut seen: Vec<&'static str> = Vec::new();
     let mut read = RuleFields::default();
     for entry in fields {
-        let Some(name) = canonical_field(&entry.key) else {
-            errors.push((entry.at, Problem::UnknownField(entry.key.clone())));
+        let Some(name) = canonical_field(entry.key) else {
+            errors.push((entry.at, Problem::UnknownField(entry.key.to_string())));
             continue;
         };
         if seen.contains(&name) {
@@ -341,14 +339,19 @@ fn rule_from_fields(fields: &[Entry], source: Source, warnings: &mut Vec<Located
 }
 
 /// Reads one field (`name` is its canonical name) into `read`.
-fn read_field(read: &mut RuleFields, name: &str, entry: &Entry, warnings: &mut Vec<Problem>) -> Result<(), Located> {
-    let (key, at, value) = (entry.key.as_str(), entry.at, &entry.value);
+fn read_field(
+    read: &mut RuleFields,
+    name: &str,
+    entry: &Entry<'_>,
+    warnings: &mut Vec<Problem>,
+) -> Result<(), Located> {
+    let (key, at, value) = (entry.key, entry.at, &entry.value);
     let here = |p: Problem| (at, p);
     match (name, value) {
-        ("from", Field::Str(s)) => read.from = Some((s.clone(), at)),
+        ("from", Field::Str(s)) => read.from = Some((s.to_string(), at)),
         ("to", Field::Str(s)) => {
             build::check_to(s).map_err(here)?;
-            read.to = Some(s.clone());
+            read.to = Some(s.to_string());
         }
         ("status", _) => read.status = Some(status_of(key, value).map_err(here)?),
         ("force", Field::Bool(b)) => read.force = *b,
@@ -360,7 +363,7 @@ fn read_field(read: &mut RuleFields, name: &str, entry: &Entry, warnings: &mut V
         }
         ("conditions", _) => conditions_from(value, at, &mut read.conditions, &mut read.signed, warnings)?,
         ("headers", _) => read.headers = string_table(key, at, value)?,
-        ("signed", Field::Str(s)) if !s.is_empty() => read.signed = Some(s.clone()),
+        ("signed", Field::Str(s)) if !s.is_empty() => read.signed = Some(s.to_string()),
         ("signed", _) => return Err(here(wrong(key, "the name of an environment variable"))),
         ("rate_limit", _) => warnings.push(Problem::RateLimitIgnored),
         _ => return Err(here(wrong(key, "a string"))),
@@ -378,7 +381,7 @@ fn status_of(key: &str, value: &Field) -> Result<u16, Problem> {
         Field::Str(s) if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() => {
             build::parse_status_token(s).map(|(s, _)| s)
         }
-        Field::Str(s) => Err(Problem::InvalidStatus(s.clone())),
+        Field::Str(s) => Err(Problem::InvalidStatus(s.to_string())),
         _ => Err(wrong(key, "an integer such as 301")),
     }
 }
@@ -393,8 +396,8 @@ fn conditions_from(
     let Field::Table(entries) = value else { return Err((at, wrong("conditions", "a table"))) };
     for entry in entries {
         let here = |p: Problem| (entry.at.or(at), p);
-        let key = &entry.key;
-        let kind = ConditionKey::parse(key).ok_or_else(|| here(Problem::UnknownCondition(key.clone())))?;
+        let key = entry.key;
+        let kind = ConditionKey::parse(key).ok_or_else(|| here(Problem::UnknownCondition(key.to_string())))?;
         let values = condition_values(key, &entry.value).map_err(here)?;
         build::set_condition(conditions, signed, kind, values, warnings).map_err(here)?;
     }
