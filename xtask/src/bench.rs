@@ -1,4 +1,5 @@
-//! `cargo xtask bench [--large]`: every benchmark figure in one run. `detour bench --json` on the
+//! `cargo xtask bench [--large | --check]`: every benchmark figure in one run (`--check`: only
+//! the check and compile bench of issue 11). `detour bench --json` on the
 //! 1k, 10k, 100k and 1M workloads, then the criterion benches (`--large` adds the 1M site to
 //! them), then a summary in `target/bench/results.json` and the chart `docs/benchmarks.png`.
 
@@ -43,7 +44,30 @@ fn criterion_results(dir: &Path) -> Vec<Value> {
     out
 }
 
+/// `--check`: only the `check` bench (check and compile over the three formats and a file with
+/// many warnings, 10k and 100k rules), then its medians per rule.
+fn check_only() -> Result<(), String> {
+    let criterion_dir = root().join("target/criterion");
+    run("cargo", &["bench", "-p", "detour-benches", "--bench", "check"])?;
+    println!("| benchmark | ns per rule (median) |\n|---|---|");
+    for c in criterion_results(&criterion_dir) {
+        if c["group"] == "check" || c["group"] == "compile" {
+            let name = format!(
+                "{}/{}/{}",
+                c["group"].as_str().unwrap_or(""),
+                c["function"].as_str().unwrap_or(""),
+                c["parameter"].as_str().unwrap_or("")
+            );
+            println!("| {name} | {:.0} |", c["ns_per_element"].as_f64().unwrap_or(0.0));
+        }
+    }
+    Ok(())
+}
+
 pub fn command(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "--check") {
+        return check_only();
+    }
     let large = args.iter().any(|a| a == "--large");
     run("cargo", &["build", "--release", "-q", "-p", "detour-cli"])?;
     let mut cli = Vec::new();

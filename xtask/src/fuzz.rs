@@ -6,7 +6,8 @@ use std::process::Command;
 
 use crate::{root, run};
 
-pub const TARGETS: [&str; 5] = ["parse_redirects", "parse_toml", "load_blob", "differential", "match_request"];
+pub const TARGETS: [&str; 6] =
+    ["parse_redirects", "parse_toml", "load_blob", "differential", "match_request", "check_site"];
 
 /// One target's figures.
 pub struct Report {
@@ -82,6 +83,18 @@ fn write_seeds(target: &str, dir: &Path) -> Result<(), String> {
                 let rules = detour_rules::parse_redirects(text, "_redirects").rules;
                 seeds.extend(detour_compiler::compile(&rules).ok());
             }
+        }
+        "check_site" => {
+            // Every saved regression (the issue 11 panic line first), then the cases' rule
+            // texts as `_redirects`, then as `netlify.toml` (after a NUL), then the JSON files.
+            let mut saved = Vec::new();
+            files_under(&fixtures.join("fuzz-regressions/check_site"), &|p| !p.ends_with("README.md"), &mut saved);
+            seeds.extend(saved.iter().filter_map(|f| std::fs::read(f).ok()));
+            seeds.extend(case_rule_texts(false));
+            seeds.extend(case_rule_texts(true).into_iter().map(|t| [&[0u8][..], &t].concat()));
+            let mut json = Vec::new();
+            files_under(&fixtures, &|p| p.extension().is_some_and(|e| e == "json"), &mut json);
+            seeds.extend(json.iter().filter_map(|f| std::fs::read(f).ok()).map(|t| [&[0u8, 0][..], &t].concat()));
         }
         "match_request" => {
             let requests = std::fs::read_to_string(fixtures.join("workloads/1k/requests.jsonl")).unwrap_or_default();

@@ -16,7 +16,7 @@
 //! - `load --soak [--seconds S]`: one `detour serve` on a copy of the demo site; good clients
 //!   alone, then good, hostile and slow clients with a deploy by rename every second; fails
 //!   unless every good answer is right, the server stays up, and p99 stays within 3x (`soak.rs`).
-//! - `bench [--large]`: `detour bench --json` on 1k to 1M rules, the criterion benches, a summary
+//! - `bench [--large | --check]`: `detour bench --json` on 1k to 1M rules, the criterion benches, a summary
 //!   in `target/bench/results.json` and the chart `docs/benchmarks.png` (see `BENCHMARKS.md`).
 //! - `miri`: the runtime's unit tests under Miri (Tree Borrows), installing Miri when missing.
 //! - `golden`: compiles `fixtures/blobs/site` into `fixtures/blobs/v<FORMAT>.detour` and records

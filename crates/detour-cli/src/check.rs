@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use detour_rules::Diagnostic;
 
-use crate::{load, Failure};
+use crate::load::{self, Texts};
+use crate::Failure;
 
 /// All diagnostics of a site, the loop-guard warnings included, in file and line order.
 pub fn diagnostics(files: &[PathBuf]) -> Result<(Vec<Diagnostic>, usize), Failure> {
@@ -14,13 +15,19 @@ pub fn diagnostics(files: &[PathBuf]) -> Result<(Vec<Diagnostic>, usize), Failur
 
 /// The site's valid rules, and all its diagnostics in file and line order.
 pub fn site(files: &[PathBuf]) -> Result<(detour_rules::Parsed, Vec<Diagnostic>), Failure> {
-    let (mut site, texts) = load::read_rules(files)?;
+    Ok(site_of(&load::read_texts(files)?))
+}
+
+/// [`site`] for rule files already read: parse, lint, loop-guard warnings, every diagnostic
+/// with its source line.
+pub fn site_of(texts: &Texts) -> (detour_rules::Parsed, Vec<Diagnostic>) {
+    let sources = load::as_sources(texts);
+    let mut site = detour_rules::parse_site(&sources);
     let mut diagnostics = std::mem::take(&mut site.diagnostics);
     diagnostics.extend(engine_warnings(&site.rules));
-    let sources = load::as_sources(&texts);
     detour_rules::fill_source_lines(&mut diagnostics, &sources);
     detour_rules::sort_diagnostics(&mut diagnostics, sources.iter().map(|s| s.2));
-    Ok((site, diagnostics))
+    (site, diagnostics)
 }
 
 /// The warnings only the compiled engine can give: the loop guard's (SPEC §3.10), and the runs of

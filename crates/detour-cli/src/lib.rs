@@ -14,6 +14,7 @@ pub mod loop_warnings;
 pub mod match_cmd;
 pub mod requests;
 pub mod serve;
+pub mod site_fuzz;
 pub mod workload;
 
 use std::path::Path;

@@ -21,21 +21,21 @@ pub type Texts = Vec<(SourceKind, Vec<u8>, String)>;
 
 /// Reads and parses rule files in the order given, as one site.
 pub fn load_rules(paths: &[PathBuf]) -> Result<Parsed, Failure> {
-    read_rules(paths).map(|(parsed, _)| parsed)
+    Ok(parse_site(&as_sources(&read_texts(paths)?)))
 }
 
-/// Like [`load_rules`], also returning the texts (for diagnostics added later).
-pub fn read_rules(paths: &[PathBuf]) -> Result<(Parsed, Texts), Failure> {
+/// Reads rule files (a site directory's in priority order), each with its kind and name.
+pub fn read_texts(paths: &[PathBuf]) -> Result<Texts, Failure> {
     let mut texts = Vec::new();
     for path in paths.iter().flat_map(|p| expand(p)) {
         let text = std::fs::read(&path).map_err(|e| Failure::io(&path, e))?;
         texts.push((SourceKind::from_path(&path), text, path.display().to_string()));
     }
     if texts.is_empty() {
-        return Err(Failure::Usage(format!("no rule files found in {}", paths[0].display())));
+        let named = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+        return Err(Failure::Usage(format!("no rule files found in {named}")));
     }
-    let parsed = parse_site(&as_sources(&texts));
-    Ok((parsed, texts))
+    Ok(texts)
 }
 
 /// Borrows texts in the shape `detour_rules` takes.

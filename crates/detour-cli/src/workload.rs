@@ -190,7 +190,8 @@ pub fn generate(n_rules: usize, n_requests: usize, seed: u64) -> Workload {
     Workload { rules, mixed, by_category }
 }
 
-/// Writes `_redirects`, `requests.jsonl` (all categories mixed) and `requests-<category>.jsonl`.
+/// Writes `_redirects`, `requests.jsonl` (all categories mixed) and `requests-<category>.jsonl`;
+/// from 10k to 100k rules also `netlify.toml`, `rules.json` and `warnings/_redirects`.
 pub fn write(dir: &Path, n_rules: usize, n_requests: usize, seed: u64) -> Result<(), String> {
     let w = generate(n_rules, n_requests, seed);
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -199,9 +200,110 @@ pub fn write(dir: &Path, n_rules: usize, n_requests: usize, seed: u64) -> Result
     };
     let lines = |l: &[String]| l.iter().map(|s| format!("{s}\n")).collect::<String>();
     write("_redirects", &w.rules)?;
+    // The other formats and the many-warnings file, for `detour check` at the sizes benchmarked.
+    if (10_000..=100_000).contains(&n_rules) {
+        let warnings = dir.join("warnings");
+        std::fs::create_dir_all(&warnings).map_err(|e| format!("{}: {e}", warnings.display()))?;
+        write("netlify.toml", &as_netlify_toml(&w.rules))?;
+        write("rules.json", &as_json(&w.rules))?;
+        write("warnings/_redirects", &with_warnings(&w.rules))?;
+    }
     write("requests.jsonl", &lines(&w.mixed))?;
     for (name, body) in CATEGORIES.iter().zip(&w.by_category) {
         write(&format!("requests-{name}.jsonl"), &lines(body))?;
     }
     Ok(())
+}
+
+/// The same rules as a `netlify.toml`: one `[[redirects]]` table each, in order.
+pub fn as_netlify_toml(redirects: &str) -> String {
+    let rules = detour_rules::parse_redirects(redirects.as_bytes(), "_redirects").rules;
+    rules.iter().map(|r| r.to_netlify_toml() + "\n").collect()
+}
+
+/// The same rules as a JSON array of rule objects, one object a line.
+pub fn as_json(redirects: &str) -> String {
+    let rules = detour_rules::parse_redirects(redirects.as_bytes(), "_redirects").rules;
+    let objects: Vec<String> = rules.iter().map(|r| rule_object(r).to_string()).collect();
+    format!("[\n{}\n]\n", objects.join(",\n"))
+}
+
+/// One rule as a JSON object with the fields of a `[[redirects]]` table.
+fn rule_object(rule: &detour_rules::Rule) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let mut o = Map::new();
+    o.insert("from".into(), json!(rule.from));
+    o.insert("to".into(), json!(rule.to));
+    o.insert("status".into(), json!(rule.status));
+    o.insert("force".into(), json!(rule.force));
+    if !rule.query.is_empty() {
+        let query = rule.query.iter().map(|q| {
+            let value = match &q.value {
+                detour_rules::QueryValue::Capture(name) => format!(":{name}"),
+                detour_rules::QueryValue::Literal(v) => String::from_utf8_lossy(v).into_owned(),
+            };
+            (q.key.clone(), Value::String(value))
+        });
+        o.insert("query".into(), Value::Object(query.collect()));
+    }
+    let conditions: Map<String, Value> =
+        rule.conditions.named().iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.to_string(), json!(v))).collect();
+    if !conditions.is_empty() {
+        o.insert("conditions".into(), Value::Object(conditions));
+    }
+    if let Some(signed) = &rule.signed {
+        o.insert("signed".into(), json!(signed));
+    }
+    Value::Object(o)
+}
+
+/// The rules with every tenth one changed to draw a warning: alternately a redirect to
+/// itself, and a rule shadowed by the one before it (same `FROM`, another `TO`).
+pub fn with_warnings(redirects: &str) -> String {
+    let mut out = String::with_capacity(redirects.len() + redirects.len() / 8);
+    let mut previous_from = "/";
+    for (i, line) in redirects.lines().enumerate() {
+        let from = line.split_whitespace().next().unwrap_or("/");
+        match i % 20 {
+            9 => writeln!(out, "{from} {from} 301"),
+            19 => writeln!(out, "{previous_from} /shadowed-{i} 301"),
+            _ => writeln!(out, "{line}"),
+        }
+        .unwrap_or_default();
+        previous_from = from;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use detour_rules::{parse_json, parse_netlify_toml, parse_redirects, Rule};
+
+    fn without_source(rules: Vec<Rule>) -> Vec<Rule> {
+        rules.into_iter().map(|r| Rule { source: detour_rules::Source { file: String::new(), line: 0 }, ..r }).collect()
+    }
+
+    #[test]
+    fn the_three_formats_hold_the_same_rules() {
+        let redirects = generate(500, 0, 7).rules;
+        let expected = without_source(parse_redirects(redirects.as_bytes(), "_redirects").rules);
+        assert_eq!(expected.len(), 500);
+        for parsed in [
+            parse_netlify_toml(as_netlify_toml(&redirects).as_bytes(), "netlify.toml"),
+            parse_json(as_json(&redirects).as_bytes(), "rules.json"),
+        ] {
+            assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics.first());
+            assert_eq!(without_source(parsed.rules), expected);
+        }
+    }
+
+    #[test]
+    fn every_tenth_rule_draws_a_warning() {
+        let text = with_warnings(&generate(1_000, 0, 7).rules);
+        let site = detour_rules::parse_site(&[(detour_rules::SourceKind::Redirects, text.as_bytes(), "_redirects")]);
+        assert_eq!(site.rules.len(), 1_000);
+        let warned: std::collections::BTreeSet<u32> = site.diagnostics.iter().map(|d| d.line).collect();
+        assert!(warned.len() >= 90, "{} rules warned", warned.len());
+    }
 }

@@ -146,3 +146,20 @@ fn serve_refuses_an_empty_or_short_jwt_secret() {
     let out = serve_must_exit(&[&site, "--addr", "127.0.0.1:0", "--header-timeout", "0"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+/// Issue 11: a two-byte character right after `to`'s scheme made the lint slice a `str`
+/// inside it, and `check`, `compile` and `serve` panicked.
+#[test]
+fn check_and_compile_survive_a_non_ascii_host_after_the_scheme() {
+    let dir = std::env::temp_dir().join(format!("detour-cli-non-ascii-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("_redirects");
+    std::fs::write(&file, "https://h.test/a http://éxample.com/a 301\n").unwrap();
+    let file = file.display().to_string();
+    let check = detour(&["check", &file], "");
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+    let blob = dir.join("site.detour").display().to_string();
+    let compile = detour(&["compile", &file, "-o", &blob], "");
+    assert_eq!(compile.status.code(), Some(0), "{}", text(&compile.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}

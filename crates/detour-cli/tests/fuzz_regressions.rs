@@ -97,3 +97,17 @@ fn cubic_substitution_is_bounded() {
     assert!(matches!(outcome, detour_runtime::Outcome::TooLong(t) if t.rule == 0 && t.line == 1), "{outcome:?}");
     detour_runtime::fuzz::check_match_request(&matcher, &[&[0u8][..], path.as_bytes()].concat());
 }
+
+/// Whole sites: the cases' `_redirects` texts, their TOML texts (after a NUL), both together,
+/// and every saved regression, among them the issue 11 panic line.
+#[test]
+fn check_site() {
+    let redirects = case_sources("_redirects");
+    let toml = case_sources(".toml");
+    let mut seeds: Vec<Vec<u8>> = redirects.clone();
+    seeds.extend(toml.iter().map(|t| [&[0u8][..], t].concat()));
+    seeds.extend(redirects.iter().zip(&toml).map(|(r, t)| [&r[..], &[0], t].concat()));
+    let n = replay("check_site", seeds, detour_cli::site_fuzz::check_site);
+    assert!(n > 100);
+    assert!(!regressions("check_site").is_empty(), "the issue 11 line is saved");
+}

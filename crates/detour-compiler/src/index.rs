@@ -9,10 +9,11 @@ use detour_format::{
     SLOT_ENTRY_MASK,
 };
 
-use crate::lower::{IndexKey, KeyKind, Lowered};
+use crate::lower::{IndexKey, KeyKind};
 use crate::pool::{HashIndex, Pool};
 use crate::split::{plan, SplitPlan};
 use crate::CompileError;
+use detour_rules::Rule;
 
 /// A list this long that no split divides is reported ([`LinearList`]).
 pub const LINEAR_WARN: usize = 64;
@@ -118,7 +119,7 @@ impl IndexBuilder {
     pub fn build(
         self,
         scopes: usize,
-        lowered: &[Lowered],
+        rules: &[Rule],
         split_min: usize,
         pool: &mut Pool,
     ) -> Result<BuiltIndex, CompileError> {
@@ -140,7 +141,7 @@ impl IndexBuilder {
                 let plans = [0, 1].map(|k| {
                     let list = &b.lists[k];
                     (list.len() >= split_min.max(2))
-                        .then(|| plan(list, k == 0, (usize::from(b.depth), &head), lowered))
+                        .then(|| plan(list, k == 0, (usize::from(b.depth), &head), rules))
                         .flatten()
                 });
                 for (list, plan) in b.lists.iter().zip(&plans) {

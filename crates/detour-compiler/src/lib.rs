@@ -96,6 +96,42 @@ fn span_of<T>(items: &mut Vec<T>, new: impl IntoIterator<Item = T>, what: &'stat
     Ok(Span { start, len: index(items.len(), what)? - start })
 }
 
+/// How many rules are lowered at a time: in parallel within a chunk, and only one chunk's
+/// lowered rules held at once (a million at once were most of the compiler's peak memory).
+const LOWER_CHUNK: usize = 16 * 1024;
+
+/// What the layout needs to know about all rules before the first is laid out: the scopes
+/// (hosts, numbered in (scheme, host) order from 1; 0 is the host-less scope), and how many
+/// rules with placeholders share each literal head (scope, depth, hash).
+struct SiteShape {
+    scopes: BTreeMap<(u8, String), u32>,
+    sharing: HashMap<(u32, u8, u64), usize>,
+}
+
+impl SiteShape {
+    fn of(rules: &[Rule]) -> Result<SiteShape, CompileError> {
+        let mut scopes: BTreeMap<(u8, String), u32> =
+            rules.iter().filter_map(lower::scope_key).map(|h| (h, 0)).collect();
+        for (i, scope) in scopes.values_mut().enumerate() {
+            *scope = index(i + 1, "hosts")?;
+        }
+        let mut shape = SiteShape { scopes, sharing: HashMap::new() };
+        for rule in rules {
+            if let Some((depth, _, hash)) = lower::literal_head(&rule.path.segments) {
+                *shape
+                    .sharing
+                    .entry((shape.scope_of(rule.host.as_ref().map(lower::host_key)), depth, hash))
+                    .or_default() += 1;
+            }
+        }
+        Ok(shape)
+    }
+
+    fn scope_of(&self, host: Option<(u8, String)>) -> u32 {
+        host.and_then(|h| self.scopes.get(&h)).copied().unwrap_or(0)
+    }
+}
+
 /// Lowers rules into the (unserialized) rule set.
 pub fn build_rule_set(rules: &[Rule], options: &CompileOptions) -> Result<RuleSet, CompileError> {
     build(rules, options).map(|(set, _)| set)
@@ -119,69 +155,35 @@ pub fn compile_with_report(
 }
 
 fn build(rules: &[Rule], options: &CompileOptions) -> Result<(RuleSet, Vec<LinearList>), CompileError> {
-    // Lowering is independent per rule; with thousands of rules it runs on every core.
-    let lowered: Vec<Lowered> =
-        if rules.len() >= 4096 { rules.par_iter().map(lower).collect() } else { rules.iter().map(lower).collect() };
+    let shape = SiteShape::of(rules)?;
     let mut pool = Pool::with_capacity(rules.len() * 32);
     let mut set = RuleSet { rules: Vec::with_capacity(rules.len()), ..RuleSet::default() };
-    // Scope 0 is the host-less one; hosts are numbered in (scheme, host) order from 1.
-    let mut scopes: BTreeMap<&(u8, String), u32> =
-        lowered.iter().filter_map(|l| l.host.as_ref()).map(|h| (h, 0)).collect();
-    for (i, scope) in scopes.values_mut().enumerate() {
-        *scope = index(i + 1, "hosts")?;
-    }
-    let scope_of = |l: &Lowered| l.host.as_ref().and_then(|h| scopes.get(h)).copied().unwrap_or(0);
-    // Rules with placeholders are keyed through them only where many would share the bucket of
-    // their literal head; the rest stay in that bucket (see `CompileOptions`).
-    let mut sharing: HashMap<(u32, &[u8], u8), usize> = HashMap::new();
-    for l in &lowered {
-        if let Some((depth, len, _)) = l.key.literal_head {
-            *sharing.entry((scope_of(l), &l.key.text[..len], depth)).or_default() += 1;
-        }
-    }
-    let mut current_file: Option<&str> = None;
+    let mut current_file: Option<String> = None;
     let mut entries = IndexBuilder::default();
 
-    for (i, l) in lowered.iter().enumerate() {
-        let rule_index = index(i, "rules")?;
-        // A site's rules come file by file: a new range starts where the file name changes.
-        if current_file != Some(l.file.as_str()) {
-            current_file = Some(l.file.as_str());
-            set.files.push(FileRange { name: pool.add(l.file.as_bytes())?, first_rule: rule_index });
+    for (chunk_number, chunk) in rules.chunks(LOWER_CHUNK).enumerate() {
+        // Lowering is independent per rule; with thousands of rules it runs on every core.
+        let lowered: Vec<Lowered> =
+            if chunk.len() >= 4096 { chunk.par_iter().map(lower).collect() } else { chunk.iter().map(lower).collect() };
+        for (offset, l) in lowered.iter().enumerate() {
+            let rule_index = index(chunk_number * LOWER_CHUNK + offset, "rules")?;
+            // A site's rules come file by file: a new range starts where the file name changes.
+            if current_file.as_deref() != Some(l.file.as_str()) {
+                current_file = Some(l.file.clone());
+                set.files.push(FileRange { name: pool.add(l.file.as_bytes())?, first_rule: rule_index });
+            }
+            let scope = shape.scope_of(l.host.clone());
+            add_rule(&mut set, &mut pool, &mut entries, &shape, options, l, scope, rule_index)?;
         }
-        let to = pool.add(l.to.as_bytes())?;
-        let detail = if l.segments.is_empty() && l.parts.is_empty() && !l.has_extra() && l.guard.is_none() {
-            NONE
-        } else {
-            add_detail(&mut set, &mut pool, l)?
-        };
-        let (_, _, guard_flags) = guard_of(l);
-        set.rules.push(RuleRecord {
-            to_start: to.start,
-            line: l.line,
-            detail,
-            to_len: u16::try_from(to.len).map_err(|_| CompileError::TooLarge("to"))?,
-            status: l.status,
-            flags: l.flags | guard_flags,
-            pattern_len: u8::try_from(l.segments.len()).map_err(|_| CompileError::TooLarge("pattern"))?,
-            parts_len: l.parts.len() as u8,
-            reserved: 0,
-        });
-        let scope = scope_of(l);
-        let literal = l.key.literal_head.and_then(|(depth, len, _)| {
-            let shared = sharing.get(&(scope, &l.key.text[..len], depth)).copied().unwrap_or(0);
-            l.key.literal().filter(|_| shared <= options.placeholder_bucket)
-        });
-        entries.insert(&mut pool, scope, literal.as_ref().unwrap_or(&l.key), to, rule_index)?;
     }
 
-    let built = entries.build(scopes.len() + 1, &lowered, options.split_min, &mut pool)?;
-    for ((scheme, host), &scope) in &scopes {
+    let built = entries.build(shape.scopes.len() + 1, rules, options.split_min, &mut pool)?;
+    for ((scheme, host), &scope) in &shape.scopes {
         let tables = built.scopes[scope as usize];
         set.hosts.push(Host { scheme: *scheme, host: pool.add(host.as_bytes())?, tables });
     }
     set.host_slots = slot_table(
-        scopes.keys().map(|(scheme, host)| host_hash(*scheme, host.as_bytes())).collect::<Vec<_>>().into_iter(),
+        shape.scopes.keys().map(|(scheme, host)| host_hash(*scheme, host.as_bytes())).collect::<Vec<_>>().into_iter(),
     );
     set.hostless = built.scopes[0];
     set.entries = built.entries;
@@ -193,6 +195,45 @@ fn build(rules: &[Rule], options: &CompileOptions) -> Result<(RuleSet, Vec<Linea
     set.split_slots = built.split_slots;
     set.pool = pool.into_bytes();
     Ok((set, built.linear))
+}
+
+/// Lays out one lowered rule: its record, its detail, its index entry.
+#[allow(clippy::too_many_arguments)]
+fn add_rule(
+    set: &mut RuleSet,
+    pool: &mut Pool,
+    entries: &mut IndexBuilder,
+    shape: &SiteShape,
+    options: &CompileOptions,
+    l: &Lowered,
+    scope: u32,
+    rule_index: u32,
+) -> Result<(), CompileError> {
+    let to = pool.add(l.to.as_bytes())?;
+    let detail = if l.segments.is_empty() && l.parts.is_empty() && !l.has_extra() && l.guard.is_none() {
+        NONE
+    } else {
+        add_detail(set, pool, l)?
+    };
+    let (_, _, guard_flags) = guard_of(l);
+    set.rules.push(RuleRecord {
+        to_start: to.start,
+        line: l.line,
+        detail,
+        to_len: u16::try_from(to.len).map_err(|_| CompileError::TooLarge("to"))?,
+        status: l.status,
+        flags: l.flags | guard_flags,
+        pattern_len: u8::try_from(l.segments.len()).map_err(|_| CompileError::TooLarge("pattern"))?,
+        parts_len: l.parts.len() as u8,
+        reserved: 0,
+    });
+    // Rules with placeholders are keyed through them only where many would share the bucket of
+    // their literal head; the rest stay in that bucket (see `CompileOptions`).
+    let literal = l.key.literal_head.and_then(|(depth, _, hash)| {
+        let shared = shape.sharing.get(&(scope, depth, hash)).copied().unwrap_or(0);
+        l.key.literal().filter(|_| shared <= options.placeholder_bucket)
+    });
+    entries.insert(pool, scope, literal.as_ref().unwrap_or(&l.key), to, rule_index)
 }
 
 /// The loop guard of a rule: (origin length, prefix length, flags).

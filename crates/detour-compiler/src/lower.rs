@@ -1,7 +1,7 @@
 //! One rule, lowered to owned pieces of the blob schema. Runs in parallel over the rules.
 
 use detour_format::{part_kind, prefix_hash, rule_flags, segment_kind, MAX_KEY_DEPTH, PREFIX_SEED};
-use detour_rules::{QueryValue, Rule, Scheme, Segment};
+use detour_rules::{HostMatch, QueryValue, Rule, Scheme, Segment};
 
 use crate::guard::{is_guarded, loop_prefix, LoopPrefix};
 
@@ -160,8 +160,23 @@ pub fn lower(rule: &Rule) -> Lowered {
         headers: rule.headers.clone(),
         signed: rule.signed.clone(),
         guard,
-        host: rule.host.as_ref().map(|h| (u8::from(h.scheme == Scheme::Https), h.host.clone())),
+        host: rule.host.as_ref().map(host_key),
     }
+}
+
+/// A host as the compiler orders scopes: (1 for https, else 0; the lower-case host).
+pub fn host_key(host: &HostMatch) -> (u8, String) {
+    (u8::from(host.scheme == Scheme::Https), host.host.clone())
+}
+
+/// The scope key of a rule with a host.
+pub fn scope_key(rule: &Rule) -> Option<(u8, String)> {
+    rule.host.as_ref().map(host_key)
+}
+
+/// The literal head of a pattern's key (see [`IndexKey::literal_head`]).
+pub fn literal_head(segments: &[Segment]) -> Option<(u8, usize, u64)> {
+    index_key(segments).literal_head
 }
 
 /// The base name of a source file, so blobs do not depend on the build directory.

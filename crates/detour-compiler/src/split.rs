@@ -6,9 +6,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use detour_format::{segment_kind, split_kind};
+use detour_format::split_kind;
+use detour_rules::{QueryValue, Rule, Segment};
 
-use crate::lower::Lowered;
+use crate::guard::{is_guarded, loop_prefix, LoopPrefix};
 
 /// The most distinct prefix lengths a [`split_kind::SEGMENT_PREFIX`] split looks up: a request
 /// pays one hash lookup per length.
@@ -35,36 +36,48 @@ pub struct SplitPlan {
 /// Whether the loop guard (SPEC §3.10) can fire for this rule on a request whose decoded path
 /// starts with `head` (the literal head of the entry's key, as a path): the path must start
 /// with the guard's prefix P too, so one of the two must be a prefix of the other.
-fn guard_possible(l: &Lowered, head: &[u8]) -> bool {
-    let Some((origin, prefix, _)) = l.guard else { return false };
-    let p = l.to.as_bytes().get(usize::from(origin)..usize::from(origin) + usize::from(prefix)).unwrap_or_default();
+fn guard_possible(rule: &Rule, head: &[u8]) -> bool {
+    if !is_guarded(rule) {
+        return false;
+    }
+    let p = match loop_prefix(&rule.to) {
+        LoopPrefix::None => return false,
+        LoopPrefix::Relative(p) | LoopPrefix::Absolute { prefix: p, .. } => p.as_bytes(),
+    };
     p.starts_with(head) || head.starts_with(p)
 }
 
 /// The values of one rule for one kind of split; empty when it has none (or must stay in `rest`).
-fn values(kind: u8, l: &Lowered, depth: usize, head: &[u8], query_key: &[u8]) -> Vec<Vec<u8>> {
+fn values(kind: u8, rule: &Rule, depth: usize, head: &[u8], query_key: &[u8]) -> Vec<Vec<u8>> {
     // Query constraints are checked after the loop guard, which ends the scan when it fires;
     // conditions after the role check too, which flags the scan: rules for which these can
     // happen are always tried.
-    let guarded = guard_possible(l, head);
-    let checked_late = guarded || !l.conditions[2].is_empty();
+    let guarded = guard_possible(rule, head);
+    let checked_late = guarded || !rule.conditions.role.is_empty();
+    let segments = &rule.path.segments;
     match kind {
-        split_kind::LAST_SEGMENT => match l.segments.last() {
-            Some((segment_kind::LITERAL, text)) => vec![text.clone()],
+        // A pattern that ends in a literal: the request's last segment must equal it (the
+        // matcher's last block, wildcards or not).
+        split_kind::LAST_SEGMENT => match segments.last() {
+            Some(Segment::Literal(text)) if segments.len() > depth => vec![text.clone()],
             _ => Vec::new(),
         },
-        split_kind::SEGMENT_PREFIX => match l.segments.get(depth) {
-            Some((segment_kind::PREFIX, text)) => vec![text.clone()],
+        split_kind::SEGMENT_PREFIX => match segments.get(depth) {
+            Some(Segment::PrefixSplat(text)) => vec![text.clone()],
             _ => Vec::new(),
         },
-        split_kind::QUERY if !guarded => l
+        split_kind::QUERY if !guarded => rule
             .query
             .iter()
-            .filter(|(key, _, capture)| !capture && key.as_bytes() == query_key)
-            .map(|(_, value, _)| value.clone())
+            .filter(|q| q.key.as_bytes() == query_key)
+            .filter_map(|q| match &q.value {
+                QueryValue::Literal(value) => Some(value.clone()),
+                QueryValue::Capture(_) => None,
+            })
             .collect(),
         split_kind::COUNTRY | split_kind::LANGUAGE if !checked_late => {
-            let list = &l.conditions[usize::from(kind == split_kind::LANGUAGE)];
+            let c = &rule.conditions;
+            let list = if kind == split_kind::LANGUAGE { &c.language } else { &c.country };
             if list.iter().any(|v| v.len() > MAX_CONDITION_VALUE) {
                 return Vec::new();
             }
@@ -78,12 +91,12 @@ fn values(kind: u8, l: &Lowered, depth: usize, head: &[u8], query_key: &[u8]) ->
 }
 
 /// The query key most rules of the list constrain to a literal.
-fn common_query_key<'a>(list: &[u32], lowered: &'a [Lowered]) -> Option<&'a [u8]> {
+fn common_query_key<'a>(list: &[u32], rules: &'a [Rule]) -> Option<&'a [u8]> {
     let mut counts: BTreeMap<&[u8], usize> = BTreeMap::new();
-    for &id in list {
-        for (key, _, capture) in &lowered[id as usize].query {
-            if !capture {
-                *counts.entry(key.as_bytes()).or_default() += 1;
+    for rule in list.iter().filter_map(|&id| rules.get(id as usize)) {
+        for q in &rule.query {
+            if matches!(q.value, QueryValue::Literal(_)) {
+                *counts.entry(q.key.as_bytes()).or_default() += 1;
             }
         }
     }
@@ -91,17 +104,13 @@ fn common_query_key<'a>(list: &[u32], lowered: &'a [Lowered]) -> Option<&'a [u8]
 }
 
 /// Lays out a split of `list` by `kind`.
-fn plan_kind(
-    kind: u8,
-    list: &[u32],
-    lowered: &[Lowered],
-    (depth, head): (usize, &[u8]),
-    query_key: &[u8],
-) -> SplitPlan {
+fn plan_kind(kind: u8, list: &[u32], rules: &[Rule], (depth, head): (usize, &[u8]), query_key: &[u8]) -> SplitPlan {
     let mut buckets: BTreeMap<Vec<u8>, Vec<u32>> = BTreeMap::new();
     let mut rest = Vec::new();
-    let per_rule: Vec<Vec<Vec<u8>>> =
-        list.iter().map(|&id| values(kind, &lowered[id as usize], depth, head, query_key)).collect();
+    let per_rule: Vec<Vec<Vec<u8>>> = list
+        .iter()
+        .map(|&id| rules.get(id as usize).map_or_else(Vec::new, |r| values(kind, r, depth, head, query_key)))
+        .collect();
     let mut lengths = Vec::new();
     if kind == split_kind::SEGMENT_PREFIX {
         // The most common lengths, so a request looks up a bounded number of prefixes.
@@ -130,15 +139,15 @@ fn plan_kind(
 /// The best split of an entry's list (`exact` or prefix) whose key has `depth` segments and
 /// starts with the literal path `head`: the kind that leaves the fewest rules in `rest`. `None`
 /// when no kind keys at least two rules.
-pub fn plan(list: &[u32], exact: bool, (depth, head): (usize, &[u8]), lowered: &[Lowered]) -> Option<SplitPlan> {
-    let query_key = common_query_key(list, lowered).unwrap_or_default();
+pub fn plan(list: &[u32], exact: bool, (depth, head): (usize, &[u8]), rules: &[Rule]) -> Option<SplitPlan> {
+    let query_key = common_query_key(list, rules).unwrap_or_default();
     let mut kinds = vec![split_kind::QUERY, split_kind::COUNTRY, split_kind::LANGUAGE];
     if !exact {
         kinds.extend([split_kind::LAST_SEGMENT, split_kind::SEGMENT_PREFIX]);
     }
     kinds
         .into_iter()
-        .map(|kind| plan_kind(kind, list, lowered, (depth, head), query_key))
+        .map(|kind| plan_kind(kind, list, rules, (depth, head), query_key))
         .filter(|p| list.len() - p.rest.len() >= 2)
         .min_by_key(|p| (p.rest.len(), p.kind))
 }

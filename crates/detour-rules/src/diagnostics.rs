@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use crate::line_index::LineIndex;
+use crate::SourceKind;
+
 /// Whether a diagnostic drops the rule (error) or only reports it (warning).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -248,15 +251,44 @@ impl Diagnostic {
 }
 
 const SHOWN_LINE_CHARS: usize = 160;
+/// A character is at most four bytes, so this many bytes hold every shown character.
+const SHOWN_LINE_BYTES: usize = 4 * SHOWN_LINE_CHARS + 4;
 
+/// The first [`SHOWN_LINE_CHARS`] characters of a line, and `…` when it goes on. Reads only
+/// the start of the line: a minified JSON file is one line of megabytes, and each of its
+/// diagnostics shows it.
 fn shorten(line: &str) -> String {
     let line = line.trim_end_matches(['\r', '\n']);
-    if line.chars().count() <= SHOWN_LINE_CHARS {
-        line.to_string()
-    } else {
-        let mut s: String = line.chars().take(SHOWN_LINE_CHARS).collect();
-        s.push('…');
-        s
+    match line.char_indices().nth(SHOWN_LINE_CHARS) {
+        None => line.to_string(),
+        Some((cut, _)) => {
+            let mut s = line.get(..cut).unwrap_or_default().to_string();
+            s.push('…');
+            s
+        }
+    }
+}
+
+/// [`shorten`] for bytes that may not be UTF-8.
+fn shorten_bytes(line: &[u8]) -> String {
+    let head = line.get(..SHOWN_LINE_BYTES).unwrap_or(line);
+    let mut shown = shorten(&String::from_utf8_lossy(head));
+    if head.len() < line.len() && !shown.ends_with('…') {
+        shown.push('…');
+    }
+    shown
+}
+
+/// Gives every diagnostic that lacks one the text of its line, read from its source. A source
+/// is indexed once (see [`LineIndex`]), when the first of its diagnostics needs a line.
+pub fn fill_source_lines(diagnostics: &mut [Diagnostic], sources: &[(SourceKind, &[u8], &str)]) {
+    let mut indexes: Vec<Option<LineIndex<'_>>> = sources.iter().map(|_| None).collect();
+    for d in diagnostics.iter_mut().filter(|d| d.source_line.is_none()) {
+        let Some(at) = sources.iter().position(|s| s.2 == d.file) else { continue };
+        let (Some(slot), Some(&(_, text, _))) = (indexes.get_mut(at), sources.get(at)) else { continue };
+        if let Some(line) = slot.get_or_insert_with(|| LineIndex::new(text)).line_text(d.line) {
+            d.source_line = Some(shorten_bytes(line));
+        }
     }
 }
 
@@ -276,5 +308,42 @@ impl fmt::Display for Diagnostic {
             write!(f, "\n    {src}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_cut_after_160_characters() {
+        let long = "é".repeat(1000);
+        let shown = shorten(&long);
+        assert_eq!(shown.chars().count(), SHOWN_LINE_CHARS + 1);
+        assert!(shown.ends_with('…'));
+        assert_eq!(shorten("short\r\n"), "short");
+        assert_eq!(shorten_bytes(long.as_bytes()), shown, "bytes are cut the same way");
+        assert_eq!(shorten_bytes(b"a\xFFb"), "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn a_line_of_exactly_160_characters_is_whole() {
+        let line = "x".repeat(SHOWN_LINE_CHARS);
+        assert_eq!(shorten(&line), line);
+        assert_eq!(shorten_bytes(line.as_bytes()), line);
+    }
+
+    #[test]
+    fn source_lines_come_from_their_file() {
+        let mut diagnostics = vec![
+            Diagnostic::new("b", 2, None, Problem::MissingTo, None),
+            Diagnostic::new("a", 1, None, Problem::MissingTo, None),
+            Diagnostic::new("a", 9, None, Problem::MissingTo, None),
+            Diagnostic::new("c", 1, None, Problem::MissingTo, None),
+        ];
+        let sources = [(SourceKind::Redirects, &b"a1\na2"[..], "a"), (SourceKind::Redirects, &b"b1\nb2\r\n"[..], "b")];
+        fill_source_lines(&mut diagnostics, &sources);
+        let shown: Vec<Option<&str>> = diagnostics.iter().map(|d| d.source_line.as_deref()).collect();
+        assert_eq!(shown, [Some("b2"), Some("a1"), None, None]);
     }
 }

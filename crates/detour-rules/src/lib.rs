@@ -30,6 +30,7 @@ mod diagnostics;
 pub mod encoding;
 pub mod fuzz;
 pub mod limits;
+mod line_index;
 mod lint;
 mod model;
 mod pattern;
@@ -38,7 +39,8 @@ mod structured;
 
 use std::path::Path;
 
-pub use diagnostics::{Diagnostic, Problem, Severity};
+pub use diagnostics::{fill_source_lines, Diagnostic, Problem, Severity};
+pub use line_index::LineIndex;
 pub use lint::lint;
 pub use model::{url_scheme_len, Conditions, HostMatch, QueryConstraint, QueryValue, Rule, Scheme, Source};
 pub use pattern::{PathPattern, Segment};
@@ -98,8 +100,12 @@ pub fn parse(kind: SourceKind, text: &[u8], file: &str) -> Parsed {
 pub fn parse_site(sources: &[(SourceKind, &[u8], &str)]) -> Parsed {
     let mut site = Parsed::default();
     for &(kind, text, file) in sources {
-        let parsed = parse(kind, text, file);
-        site.rules.extend(parsed.rules);
+        let mut parsed = parse(kind, text, file);
+        if site.rules.is_empty() {
+            // Moved, not copied: a million rules would be held twice.
+            std::mem::swap(&mut site.rules, &mut parsed.rules);
+        }
+        site.rules.append(&mut parsed.rules);
         site.diagnostics.extend(parsed.diagnostics);
     }
     let duplicates = dedup::drop_duplicates(&mut site.rules);
@@ -114,18 +120,6 @@ pub fn parse_site(sources: &[(SourceKind, &[u8], &str)]) -> Parsed {
     fill_source_lines(&mut site.diagnostics, sources);
     sort_diagnostics(&mut site.diagnostics, sources.iter().map(|s| s.2));
     site
-}
-
-/// Gives every diagnostic that lacks one the text of its line, read from its source.
-pub fn fill_source_lines(diagnostics: &mut [Diagnostic], sources: &[(SourceKind, &[u8], &str)]) {
-    for d in diagnostics.iter_mut().filter(|d| d.source_line.is_none()) {
-        let Some(&(_, text, _)) = sources.iter().find(|s| s.2 == d.file) else { continue };
-        let index = usize::try_from(d.line).unwrap_or(usize::MAX).saturating_sub(1);
-        if let Some(line) = text.split(|&b| b == b'\n').nth(index) {
-            let shown = Diagnostic::new("", 0, None, d.problem.clone(), Some(&String::from_utf8_lossy(line)));
-            d.source_line = shown.source_line;
-        }
-    }
 }
 
 /// Orders diagnostics by file (in the given order), then line; stable, so a line's own order of

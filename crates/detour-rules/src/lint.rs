@@ -2,10 +2,10 @@
 //! capture names that overlap in `to`. The loop-guard warning (§3.10) needs the matcher and lives
 //! in `detour-reference`.
 
-use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::diagnostics::{Diagnostic, Problem};
-use crate::model::{url_scheme_len, HostMatch, QueryValue, Rule};
+use crate::model::{url_scheme_len, QueryValue, Rule};
 use crate::pattern::Segment;
 
 /// How many earlier rules with the same pattern are compared with each rule; bounds the work on
@@ -14,40 +14,74 @@ const SHADOW_COMPARISONS: usize = 64;
 
 /// All site-wide warnings, in rule order.
 pub fn lint(rules: &[Rule]) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let mut by_pattern: HashMap<(Option<&HostMatch>, Vec<Segment>), Vec<usize>> = HashMap::new();
+    let mut found: Vec<(usize, Problem)> = Vec::new();
     for (index, rule) in rules.iter().enumerate() {
-        let mut warn = |problem: Problem| {
-            out.push(Diagnostic::new(&rule.source.file, rule.source.line, None, problem, None));
-        };
         if rule.from == rule.to {
-            warn(Problem::RedirectsToItself);
+            found.push((index, Problem::RedirectsToItself));
         } else if is_trailing_slash_loop(rule) {
-            warn(Problem::TrailingSlashLoop);
+            found.push((index, Problem::TrailingSlashLoop));
         }
         for (short, long) in overlapping_names(rule) {
-            warn(Problem::NamePrefix { short, long });
+            found.push((index, Problem::NamePrefix { short, long }));
         }
-        let key = (rule.host.as_ref(), pattern_shape(&rule.path.segments));
-        let earlier = by_pattern.entry(key).or_default();
-        if let Some(&winner) = earlier.iter().rev().take(SHADOW_COMPARISONS).find(|&&e| always_wins(&rules[e], rule)) {
-            let w = &rules[winner].source;
-            warn(Problem::Shadowed { file: w.file.clone(), line: w.line });
+    }
+    found.extend(shadowed(rules));
+    // Stable: a rule's own warnings keep their order, its shadowing warning comes last.
+    found.sort_by_key(|&(index, _)| index);
+    found
+        .into_iter()
+        .filter_map(|(index, problem)| {
+            let source = &rules.get(index)?.source;
+            Some(Diagnostic::new(&source.file, source.line, None, problem, None))
+        })
+        .collect()
+}
+
+/// The rules an earlier rule of the same pattern and host always wins over. Rules are grouped
+/// by a hash of their pattern's shape (sorting 16 bytes a rule, not copying every pattern into
+/// a map); within a group, equal shapes are confirmed before comparing.
+fn shadowed(rules: &[Rule]) -> Vec<(usize, Problem)> {
+    let mut by_shape: Vec<(u64, usize)> = rules.iter().enumerate().map(|(i, r)| (shape_hash(r), i)).collect();
+    by_shape.sort_unstable();
+    let mut out = Vec::new();
+    for group in by_shape.chunk_by(|a, b| a.0 == b.0) {
+        for (k, &(_, later)) in group.iter().enumerate() {
+            let Some(rule) = rules.get(later) else { continue };
+            let earlier = group.get(..k).unwrap_or_default().iter().rev().filter_map(|&(_, e)| rules.get(e));
+            let winner =
+                earlier.filter(|e| same_shape(e, rule)).take(SHADOW_COMPARISONS).find(|e| always_wins(e, rule));
+            if let Some(w) = winner {
+                out.push((later, Problem::Shadowed { file: w.source.file.clone(), line: w.source.line }));
+            }
         }
-        earlier.push(index);
     }
     out
 }
 
-/// The pattern with placeholder names erased: `/a/:x` and `/a/:y` match the same requests.
-fn pattern_shape(segments: &[Segment]) -> Vec<Segment> {
-    segments
-        .iter()
-        .map(|s| match s {
-            Segment::Placeholder(_) => Segment::Placeholder(String::new()),
-            other => other.clone(),
-        })
-        .collect()
+/// A hash of the host and the pattern with placeholder names erased: `/a/:x` and `/a/:y` match
+/// the same requests.
+fn shape_hash(rule: &Rule) -> u64 {
+    let mut h = DefaultHasher::new();
+    rule.host.hash(&mut h);
+    for segment in &rule.path.segments {
+        match segment {
+            Segment::Placeholder(_) => 0u8.hash(&mut h),
+            Segment::Literal(l) => (1u8, l).hash(&mut h),
+            Segment::Splat => 2u8.hash(&mut h),
+            Segment::PrefixSplat(p) => (3u8, p).hash(&mut h),
+        }
+    }
+    rule.path.segments.len().hash(&mut h);
+    h.finish()
+}
+
+/// Same host, and the same pattern up to placeholder names.
+fn same_shape(a: &Rule, b: &Rule) -> bool {
+    let same =
+        |x: &Segment, y: &Segment| matches!((x, y), (Segment::Placeholder(_), Segment::Placeholder(_))) || x == y;
+    a.host == b.host
+        && a.path.segments.len() == b.path.segments.len()
+        && a.path.segments.iter().zip(&b.path.segments).all(|(x, y)| same(x, y))
 }
 
 /// True when `earlier` matches every request `later` matches (same pattern and host assumed),
@@ -78,8 +112,12 @@ fn is_trailing_slash_loop(rule: &Rule) -> bool {
         return false;
     }
     let (from, to) = (rule.from.as_str(), rule.to.as_str());
+    // Bytes, not `str` slices: `to` may hold a multi-byte character right after its scheme.
     let same_origin = match url_scheme_len(from) {
-        Some(n) => to.len() > n && from[..n].eq_ignore_ascii_case(&to[..n]),
+        Some(n) => match (from.as_bytes().get(..n), to.as_bytes().get(..n)) {
+            (Some(a), Some(b)) => to.len() > n && a.eq_ignore_ascii_case(b),
+            _ => false,
+        },
         None => true,
     };
     same_origin && (from.strip_suffix('/') == Some(to) || to.strip_suffix('/') == Some(from))
@@ -112,4 +150,24 @@ fn overlapping_names(rule: &Rule) -> Vec<(String, String)> {
         }
     }
     pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `to` has a two-byte character across the length of `from`'s scheme.
+    #[test]
+    fn non_ascii_after_the_scheme_does_not_panic_the_trailing_slash_lint() {
+        let parsed = crate::parse_redirects("https://h.test/a http://éxample.com/a 301".as_bytes(), "_redirects");
+        assert_eq!(parsed.rules.len(), 1);
+        assert!(lint(&parsed.rules).is_empty());
+    }
+
+    #[test]
+    fn trailing_slash_loop_of_a_host_rule_is_still_found() {
+        let parsed = crate::parse_redirects("https://h.test/a/ https://h.test/a 301".as_bytes(), "_redirects");
+        assert_eq!(lint(&parsed.rules).len(), 1);
+        assert_eq!(lint(&parsed.rules)[0].problem, Problem::TrailingSlashLoop);
+    }
 }

@@ -63,6 +63,8 @@ impl PathPattern {
         if segments.last() == Some(&Segment::Literal(Vec::new())) {
             segments.pop();
         }
+        // A site holds a million of these: no spare capacity.
+        segments.shrink_to_fit();
         if segments.len() > limits::MAX_PATTERN_SEGMENTS {
             return Err(Problem::TooManySegments(segments.len()));
         }

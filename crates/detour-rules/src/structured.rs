@@ -1,66 +1,70 @@
 //! `netlify.toml` `[[redirects]]` tables and JSON rule objects (SPEC §1.2). Both are turned into
 //! one neutral [`Field`] tree and validated by the same function, so they cannot drift apart.
 
+use toml::de::{DeTable, DeValue};
+
 use crate::build::{self, ConditionKey};
 use crate::diagnostics::{Diagnostic, Problem};
 use crate::limits;
-use crate::model::{Conditions, Rule, Source};
+use crate::line_index::LineIndex;
+use crate::model::{Conditions, QueryConstraint, Rule, Source};
 use crate::Parsed;
 
 /// A value from TOML or JSON, reduced to what a rule table can hold.
 #[derive(Debug, Clone)]
-enum Field {
-    Str(String),
+enum Field<'a> {
+    Str(&'a str),
     Int(i64),
     Bool(bool),
-    Table(Vec<(String, Field)>),
-    Array(Vec<Field>),
+    Table(Vec<Entry<'a>>),
+    Array(Vec<Field<'a>>),
     Other,
 }
 
-impl From<&toml::Value> for Field {
-    fn from(v: &toml::Value) -> Field {
+/// One key of a table and its value. `at` is the byte offset of the key in the text, where
+/// the parser knows it (TOML); a problem with the value is reported there. Keys and strings
+/// borrow from the parsed document: only what a rule keeps is copied.
+#[derive(Debug, Clone)]
+struct Entry<'a> {
+    key: &'a str,
+    at: Option<usize>,
+    value: Field<'a>,
+}
+
+/// A problem and the byte offset it belongs to; `None` is the rule's own line.
+type Located = (Option<usize>, Problem);
+
+impl<'a> From<&'a DeValue<'_>> for Field<'a> {
+    fn from(v: &'a DeValue<'_>) -> Field<'a> {
         match v {
-            toml::Value::String(s) => Field::Str(s.clone()),
-            toml::Value::Integer(i) => Field::Int(*i),
-            toml::Value::Boolean(b) => Field::Bool(*b),
-            toml::Value::Array(a) => Field::Array(a.iter().map(Field::from).collect()),
-            toml::Value::Table(t) => Field::Table(t.iter().map(|(k, v)| (k.clone(), v.into())).collect()),
-            _ => Field::Other,
+            DeValue::String(s) => Field::Str(s),
+            // Out of `i64` range reads as "not an integer": the status check names the field.
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).map_or(Field::Other, Field::Int),
+            DeValue::Boolean(b) => Field::Bool(*b),
+            DeValue::Array(a) => Field::Array(a.iter().map(|item| Field::from(item.get_ref())).collect()),
+            DeValue::Table(t) => Field::Table(toml_entries(t)),
+            DeValue::Float(_) | DeValue::Datetime(_) => Field::Other,
         }
     }
 }
 
-impl From<&serde_json::Value> for Field {
-    fn from(v: &serde_json::Value) -> Field {
+fn toml_entries<'a>(table: &'a DeTable<'_>) -> Vec<Entry<'a>> {
+    table.iter().map(|(k, v)| Entry { key: k.get_ref(), at: Some(k.span().start), value: v.get_ref().into() }).collect()
+}
+
+impl<'a> From<&'a serde_json::Value> for Field<'a> {
+    fn from(v: &'a serde_json::Value) -> Field<'a> {
         match v {
-            serde_json::Value::String(s) => Field::Str(s.clone()),
+            serde_json::Value::String(s) => Field::Str(s),
             serde_json::Value::Number(n) => n.as_i64().map_or(Field::Other, Field::Int),
             serde_json::Value::Bool(b) => Field::Bool(*b),
             serde_json::Value::Array(a) => Field::Array(a.iter().map(Field::from).collect()),
-            serde_json::Value::Object(o) => Field::Table(o.iter().map(|(k, v)| (k.clone(), v.into())).collect()),
+            serde_json::Value::Object(o) => {
+                Field::Table(o.iter().map(|(k, v)| Entry { key: k, at: None, value: v.into() }).collect())
+            }
             serde_json::Value::Null => Field::Other,
         }
     }
-}
-
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> u32 {
-    let offset = offset.min(text.len());
-    let newlines = text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count();
-    u32::try_from(newlines + 1).unwrap_or(u32::MAX)
-}
-
-/// 1-based line and column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (u32, u32) {
-    let offset = offset.min(text.len());
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let column = text[line_start..offset].chars().count() + 1;
-    (line_of(text, offset), u32::try_from(column).unwrap_or(u32::MAX))
-}
-
-fn nth_line(text: &str, line: u32) -> Option<&str> {
-    text.lines().nth(usize::try_from(line).ok()?.checked_sub(1)?)
 }
 
 fn decode_text<'a>(text: &'a [u8], file: &str, parsed: &mut Parsed) -> Option<&'a str> {
@@ -72,74 +76,86 @@ fn decode_text<'a>(text: &'a [u8], file: &str, parsed: &mut Parsed) -> Option<&'
     match std::str::from_utf8(text) {
         Ok(s) => Some(s),
         Err(e) => {
-            let line =
-                u32::try_from(text[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1).unwrap_or(u32::MAX);
+            let line = LineIndex::new(text).line_of(e.valid_up_to());
             parsed.diagnostics.push(Diagnostic::new(file, line, None, Problem::InvalidUtf8, None));
             None
         }
     }
 }
 
-/// Parses the `[[redirects]]` of a `netlify.toml`. Other sections are not redirects and are
-/// ignored. A rule's location is the line of its `[[redirects]]` header.
-pub fn parse_netlify_toml(text: &[u8], file: &str) -> Parsed {
-    #[derive(serde::Deserialize)]
-    struct NetlifyToml {
-        #[serde(default)]
-        redirects: Vec<toml::Spanned<toml::Table>>,
+/// One rule file's text and its line index, to place and show diagnostics.
+struct Place<'t> {
+    file: &'t str,
+    lines: LineIndex<'t>,
+}
+
+impl Place<'_> {
+    /// A diagnostic at byte `at` (line and column), or on `line` when there is no offset.
+    fn diagnostic(&self, at: Option<usize>, line: u32, problem: Problem) -> Diagnostic {
+        let (line, column) = match at {
+            Some(offset) => {
+                let (line, column) = self.lines.line_column(offset);
+                (line, Some(column))
+            }
+            None => (line, None),
+        };
+        Diagnostic::new(self.file, line, column, problem, self.lines.line_str(line))
     }
+}
+
+/// Parses the `[[redirects]]` of a `netlify.toml`. Other sections are not redirects and are
+/// ignored. A rule's location is the line of its `[[redirects]]` header; a problem with one of
+/// its keys is reported at that key.
+pub fn parse_netlify_toml(text: &[u8], file: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let Some(text) = decode_text(text, file, &mut parsed) else { return parsed };
-    let doc: NetlifyToml = match toml::from_str(text) {
+    let place = Place { file, lines: LineIndex::new(text.as_bytes()) };
+    let doc = match DeTable::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
-            let (line, column) = e.span().map_or((1, None), |s| {
-                let (l, c) = line_column(text, s.start);
-                (l, Some(c))
-            });
-            let message = e.message().trim().to_string();
-            let problem = Problem::TomlSyntax(message);
-            parsed.diagnostics.push(Diagnostic::new(file, line, column, problem, nth_line(text, line)));
+            let problem = Problem::TomlSyntax(e.message().trim().to_string());
+            parsed.diagnostics.push(place.diagnostic(e.span().map(|s| s.start), 1, problem));
             return parsed;
         }
     };
-    for table in &doc.redirects {
-        let line = header_line(text, table.span().start);
-        let fields: Vec<(String, Field)> = table.get_ref().iter().map(|(k, v)| (k.clone(), v.into())).collect();
-        add_rule(&mut parsed, &fields, file, line, nth_line(text, line));
-    }
-    parsed
-}
-
-/// The line of the `[[redirects]]` header a table's span belongs to. The span may start at the
-/// header or at the first key, so walk back to the nearest line that opens a table.
-fn header_line(text: &str, offset: usize) -> u32 {
-    let mut line = line_of(text, offset);
-    while line > 1 {
-        match nth_line(text, line) {
-            Some(l) if l.trim_start().starts_with("[[") => break,
-            Some(l) if l.trim_start().starts_with('[') && !l.trim_start().starts_with("[[") => break,
-            _ => line -= 1,
+    let Some((key, redirects)) = doc.get_ref().iter().find(|(k, _)| k.get_ref() == "redirects") else {
+        return parsed;
+    };
+    let DeValue::Array(tables) = redirects.get_ref() else {
+        let problem = Problem::BadShape("`redirects` must be an array of tables: write `[[redirects]]`".to_string());
+        parsed.diagnostics.push(place.diagnostic(Some(key.span().start), 1, problem));
+        return parsed;
+    };
+    parsed.rules.reserve_exact(tables.len());
+    for table in tables.iter() {
+        // The span of a `[[redirects]]` table is its header; of an inline table, its `{`.
+        let line = place.lines.line_of(table.span().start);
+        match table.get_ref() {
+            DeValue::Table(t) => add_rule(&mut parsed, &place, &toml_entries(t), line),
+            _ => {
+                let problem = Problem::BadShape("each element of `redirects` must be a table".to_string());
+                parsed.diagnostics.push(place.diagnostic(None, line, problem));
+            }
         }
     }
-    if nth_line(text, line).is_some_and(|l| l.trim_start().starts_with("[[")) {
-        line
-    } else {
-        line_of(text, offset)
-    }
+    parsed
 }
 
 /// Parses a JSON array of rule objects. A rule's location is the line its object starts on.
 pub fn parse_json(text: &[u8], file: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let Some(text) = decode_text(text, file, &mut parsed) else { return parsed };
+    let place = Place { file, lines: LineIndex::new(text.as_bytes()) };
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
+            // serde_json counts columns in bytes; the line index turns them into characters.
             let line = u32::try_from(e.line()).unwrap_or(1).max(1);
-            let column = u32::try_from(e.column()).ok().filter(|&c| c > 0);
+            let line_len = place.lines.line_text(line).map_or(0, <[u8]>::len);
+            let offset =
+                place.lines.start_of(line).zip(e.column().checked_sub(1)).map(|(start, c)| start + c.min(line_len));
             let problem = Problem::JsonSyntax(e.to_string());
-            parsed.diagnostics.push(Diagnostic::new(file, line, column, problem, nth_line(text, line)));
+            parsed.diagnostics.push(place.diagnostic(offset, line, problem));
             return parsed;
         }
     };
@@ -148,14 +164,15 @@ pub fn parse_json(text: &[u8], file: &str) -> Parsed {
         parsed.diagnostics.push(Diagnostic::new(file, 1, None, problem, None));
         return parsed;
     };
+    parsed.rules.reserve_exact(items.len());
     let starts = top_level_element_offsets(text);
     for (i, item) in items.iter().enumerate() {
-        let line = starts.get(i).map_or(1, |&o| line_of(text, o));
+        let line = starts.get(i).map_or(1, |&o| place.lines.line_of(o));
         match Field::from(item) {
-            Field::Table(fields) => add_rule(&mut parsed, &fields, file, line, nth_line(text, line)),
+            Field::Table(fields) => add_rule(&mut parsed, &place, &fields, line),
             _ => {
                 let problem = Problem::BadShape("each element of the array must be a rule object".to_string());
-                parsed.diagnostics.push(Diagnostic::new(file, line, None, problem, nth_line(text, line)));
+                parsed.diagnostics.push(place.diagnostic(None, line, problem));
             }
         }
     }
@@ -197,26 +214,20 @@ fn top_level_element_offsets(text: &str) -> Vec<usize> {
     offsets
 }
 
-fn add_rule(parsed: &mut Parsed, fields: &[(String, Field)], file: &str, line: u32, shown: Option<&str>) {
+fn add_rule(parsed: &mut Parsed, place: &Place<'_>, fields: &[Entry<'_>], line: u32) {
     if parsed.rules.len() >= limits::MAX_RULES {
         if !parsed.diagnostics.iter().any(|d| d.problem == Problem::TooManyRules) {
-            parsed.diagnostics.push(Diagnostic::new(file, line, None, Problem::TooManyRules, shown));
+            parsed.diagnostics.push(place.diagnostic(None, line, Problem::TooManyRules));
         }
         return;
     }
-    let source = Source { file: file.to_string(), line };
+    let source = Source { file: place.file.to_string(), line };
     let mut warnings = Vec::new();
     match rule_from_fields(fields, source, &mut warnings) {
         Ok(rule) => parsed.rules.push(rule),
-        Err(errors) => {
-            for p in errors {
-                parsed.diagnostics.push(Diagnostic::new(file, line, None, p, shown));
-            }
-        }
+        Err(errors) => parsed.diagnostics.extend(errors.into_iter().map(|(at, p)| place.diagnostic(at, line, p))),
     }
-    for p in warnings {
-        parsed.diagnostics.push(Diagnostic::new(file, line, None, p, shown));
-    }
+    parsed.diagnostics.extend(warnings.into_iter().map(|(at, p)| place.diagnostic(at, line, p)));
 }
 
 /// The canonical name of a rule field, with the legacy names folded in.
@@ -241,127 +252,90 @@ fn wrong(field: &str, expected: &'static str) -> Problem {
 
 fn scalar_string(field: &str, value: &Field) -> Result<String, Problem> {
     match value {
-        Field::Str(s) => Ok(s.clone()),
+        Field::Str(s) => Ok(s.to_string()),
         Field::Int(i) => Ok(i.to_string()),
         Field::Bool(b) => Ok(b.to_string()),
         _ => Err(wrong(field, "a string")),
     }
 }
 
-fn string_table(field: &str, value: &Field) -> Result<Vec<(String, String)>, Problem> {
-    let Field::Table(entries) = value else { return Err(wrong(field, "a table of strings")) };
-    entries.iter().map(|(k, v)| Ok((k.clone(), scalar_string(&format!("{field}.{k}"), v)?))).collect()
+/// A table of strings (`query`, `headers`); a bad value is reported at its own key.
+fn string_table(field: &str, at: Option<usize>, value: &Field) -> Result<Vec<(String, String)>, Located> {
+    let Field::Table(entries) = value else { return Err((at, wrong(field, "a table of strings"))) };
+    entries
+        .iter()
+        .map(|e| {
+            let text = scalar_string(&format!("{field}.{}", e.key), &e.value).map_err(|p| (e.at.or(at), p))?;
+            Ok((e.key.to_string(), text))
+        })
+        .collect()
 }
 
-/// Validates one rule table. Returns every error of the table, not just the first.
-fn rule_from_fields(
-    fields: &[(String, Field)],
-    source: Source,
-    warnings: &mut Vec<Problem>,
-) -> Result<Rule, Vec<Problem>> {
+/// The fields of one rule table as read so far.
+#[derive(Default)]
+struct RuleFields {
+    from: Option<(String, Option<usize>)>,
+    to: Option<String>,
+    status: Option<u16>,
+    force: bool,
+    query: Vec<QueryConstraint>,
+    conditions: Conditions,
+    headers: Vec<(String, String)>,
+    signed: Option<String>,
+}
+
+/// Validates one rule table. Returns every error of the table, not just the first, each at the
+/// key it is about where the text gives one.
+fn rule_from_fields(fields: &[Entry<'_>], source: Source, warnings: &mut Vec<Located>) -> Result<Rule, Vec<Located>> {
     let mut errors = Vec::new();
     let mut seen: Vec<&'static str> = Vec::new();
-    let (mut from, mut to, mut status, mut force) = (None, None, 301u16, false);
-    let (mut query, mut conditions, mut headers, mut signed) = (Vec::new(), Conditions::default(), Vec::new(), None);
-
-    for (key, value) in fields {
-        let Some(name) = canonical_field(key) else {
-            errors.push(Problem::UnknownField(key.clone()));
+    let mut read = RuleFields::default();
+    for entry in fields {
+        let Some(name) = canonical_field(entry.key) else {
+            errors.push((entry.at, Problem::UnknownField(entry.key.to_string())));
             continue;
         };
         if seen.contains(&name) {
-            errors.push(Problem::DuplicateField(name.to_string()));
+            errors.push((entry.at, Problem::DuplicateField(name.to_string())));
             continue;
         }
         seen.push(name);
-        let result: Result<(), Problem> = match name {
-            "from" => match value {
-                Field::Str(s) => {
-                    from = Some(s.clone());
-                    Ok(())
-                }
-                _ => Err(wrong(key, "a string")),
-            },
-            "to" => match value {
-                Field::Str(s) => build::check_to(s).map(|()| to = Some(s.clone())),
-                _ => Err(wrong(key, "a string")),
-            },
-            "status" => match value {
-                Field::Int(i) => match u16::try_from(*i) {
-                    Ok(s) if (100..=999).contains(&s) => {
-                        status = s;
-                        Ok(())
-                    }
-                    _ => Err(Problem::StatusOutOfRange(i.to_string())),
-                },
-                Field::Str(s) if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() => {
-                    build::parse_status_token(s).map(|(s, _)| status = s)
-                }
-                Field::Str(s) => Err(Problem::InvalidStatus(s.clone())),
-                _ => Err(wrong(key, "an integer such as 301")),
-            },
-            "force" => match value {
-                Field::Bool(b) => {
-                    force = *b;
-                    Ok(())
-                }
-                _ => Err(wrong(key, "true or false")),
-            },
-            "query" => string_table(key, value).and_then(|pairs| {
-                for (k, v) in pairs {
-                    build::push_query(&mut query, build::query_constraint(&k, &v)?, warnings);
-                }
-                Ok(())
-            }),
-            "conditions" => conditions_from(value, &mut conditions, &mut signed, warnings),
-            "headers" => string_table(key, value).map(|h| headers = h),
-            "signed" => match value {
-                Field::Str(s) if !s.is_empty() => {
-                    signed = Some(s.clone());
-                    Ok(())
-                }
-                _ => Err(wrong(key, "the name of an environment variable")),
-            },
-            _ => {
-                warnings.push(Problem::RateLimitIgnored);
-                Ok(())
-            }
-        };
-        if let Err(p) = result {
-            errors.push(p);
+        let mut field_warnings = Vec::new();
+        if let Err(located) = read_field(&mut read, name, entry, &mut field_warnings) {
+            errors.push(located);
         }
+        warnings.extend(field_warnings.into_iter().map(|p| (entry.at, p)));
     }
 
-    let Some(from_text) = from else {
-        errors.push(Problem::MissingField("from"));
+    let Some((from_text, from_at)) = read.from else {
+        errors.push((None, Problem::MissingField("from")));
         return Err(errors);
     };
     let (host, path) = match build::parse_from(&from_text) {
         Ok(v) => v,
         Err(p) => {
-            errors.push(p);
+            errors.push((from_at, p));
             return Err(errors);
         }
     };
-    let to = match to {
+    let status = read.status.unwrap_or(301);
+    let to = match read.to {
         Some(t) => t,
-        None => match build::forward_to(&path, status) {
-            Some(t) => t,
-            None => {
-                if !seen.contains(&"to") {
-                    errors.push(Problem::MissingTo);
-                }
-                String::new()
+        None => build::forward_to(&path, status).unwrap_or_else(|| {
+            if !seen.contains(&"to") {
+                errors.push((None, Problem::MissingTo));
             }
-        },
+            String::new()
+        }),
     };
-    if let Err(p) = build::check_captures(&path, &query) {
-        errors.push(p);
+    if let Err(p) = build::check_captures(&path, &read.query) {
+        errors.push((from_at, p));
     }
     if !errors.is_empty() {
         return Err(errors);
     }
     let status_written = seen.contains(&"status");
+    let RuleFields { force, query, conditions, headers, signed, .. } = read;
     Ok(Rule {
         source,
         from: from_text,
@@ -378,35 +352,90 @@ fn rule_from_fields(
     })
 }
 
+/// Reads one field (`name` is its canonical name) into `read`.
+fn read_field(
+    read: &mut RuleFields,
+    name: &str,
+    entry: &Entry<'_>,
+    warnings: &mut Vec<Problem>,
+) -> Result<(), Located> {
+    let (key, at, value) = (entry.key, entry.at, &entry.value);
+    let here = |p: Problem| (at, p);
+    match (name, value) {
+        ("from", Field::Str(s)) => read.from = Some((s.to_string(), at)),
+        ("to", Field::Str(s)) => {
+            build::check_to(s).map_err(here)?;
+            read.to = Some(s.to_string());
+        }
+        ("status", _) => read.status = Some(status_of(key, value).map_err(here)?),
+        ("force", Field::Bool(b)) => read.force = *b,
+        ("force", _) => return Err(here(wrong(key, "true or false"))),
+        ("query", _) => {
+            for (k, v) in string_table(key, at, value)? {
+                build::push_query(&mut read.query, build::query_constraint(&k, &v).map_err(here)?, warnings);
+            }
+        }
+        ("conditions", _) => conditions_from(value, at, &mut read.conditions, &mut read.signed, warnings)?,
+        ("headers", _) => read.headers = string_table(key, at, value)?,
+        ("signed", Field::Str(s)) if !s.is_empty() => read.signed = Some(s.to_string()),
+        ("signed", _) => return Err(here(wrong(key, "the name of an environment variable"))),
+        ("rate_limit", _) => warnings.push(Problem::RateLimitIgnored),
+        _ => return Err(here(wrong(key, "a string"))),
+    }
+    Ok(())
+}
+
+/// A status: an integer, or a string of digits.
+fn status_of(key: &str, value: &Field) -> Result<u16, Problem> {
+    match value {
+        Field::Int(i) => match u16::try_from(*i) {
+            Ok(s) if (100..=999).contains(&s) => Ok(s),
+            _ => Err(Problem::StatusOutOfRange(i.to_string())),
+        },
+        Field::Str(s) if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() => {
+            build::parse_status_token(s).map(|(s, _)| s)
+        }
+        Field::Str(s) => Err(Problem::InvalidStatus(s.to_string())),
+        _ => Err(wrong(key, "an integer such as 301")),
+    }
+}
+
 fn conditions_from(
     value: &Field,
+    at: Option<usize>,
     conditions: &mut Conditions,
     signed: &mut Option<String>,
     warnings: &mut Vec<Problem>,
-) -> Result<(), Problem> {
-    let Field::Table(entries) = value else { return Err(wrong("conditions", "a table")) };
-    for (key, v) in entries {
-        let kind = ConditionKey::parse(key).ok_or_else(|| Problem::UnknownCondition(key.clone()))?;
-        let shown = key.clone();
-        let values = match v {
-            Field::Str(s) => build::split_values(&shown, s, true)?,
-            Field::Array(items) => {
-                let mut values = Vec::new();
-                for item in items {
-                    let Field::Str(s) = item else { return Err(wrong(key, "an array of strings")) };
-                    if s.trim().is_empty() {
-                        return Err(Problem::EmptyConditionItem(shown));
-                    }
-                    values.push(s.trim().to_string());
-                }
-                if values.is_empty() {
-                    return Err(Problem::EmptyConditionItem(shown));
-                }
-                values
-            }
-            _ => return Err(wrong(key, "an array of strings or a comma-separated string")),
-        };
-        build::set_condition(conditions, signed, kind, values, warnings)?;
+) -> Result<(), Located> {
+    let Field::Table(entries) = value else { return Err((at, wrong("conditions", "a table"))) };
+    for entry in entries {
+        let here = |p: Problem| (entry.at.or(at), p);
+        let key = entry.key;
+        let kind = ConditionKey::parse(key).ok_or_else(|| here(Problem::UnknownCondition(key.to_string())))?;
+        let values = condition_values(key, &entry.value).map_err(here)?;
+        build::set_condition(conditions, signed, kind, values, warnings).map_err(here)?;
     }
     Ok(())
+}
+
+/// A condition's values: an array of strings, or a comma-separated string; items are trimmed.
+fn condition_values(key: &str, value: &Field) -> Result<Vec<String>, Problem> {
+    match value {
+        Field::Str(s) => build::split_values(key, s, true),
+        Field::Array(items) => {
+            let mut values = Vec::new();
+            for item in items {
+                let Field::Str(s) = item else { return Err(wrong(key, "an array of strings")) };
+                if s.trim().is_empty() {
+                    return Err(Problem::EmptyConditionItem(key.to_string()));
+                }
+                values.push(s.trim().to_string());
+            }
+            if values.is_empty() {
+                return Err(Problem::EmptyConditionItem(key.to_string()));
+            }
+            Ok(values)
+        }
+        _ => Err(wrong(key, "an array of strings or a comma-separated string")),
+    }
 }

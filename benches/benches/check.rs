@@ -1,0 +1,56 @@
+//! `detour check` and `detour compile` in process (issue 11): the same generated rules as
+//! `_redirects`, `netlify.toml` and JSON, and as `_redirects` with a warning on every tenth
+//! rule, at 10k and 100k rules. Throughput is per rule, so the figures compare across sizes.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use detour_cli::load::Texts;
+use detour_cli::workload;
+use detour_rules::SourceKind;
+
+/// Every input of one size: (name, texts).
+fn inputs(n: usize) -> Vec<(&'static str, Texts)> {
+    let redirects = workload::generate(n, 0, 42).rules;
+    let one = |kind, text: String, name: &str| vec![(kind, text.into_bytes(), name.to_string())];
+    vec![
+        ("redirects", one(SourceKind::Redirects, redirects.clone(), "_redirects")),
+        ("toml", one(SourceKind::NetlifyToml, workload::as_netlify_toml(&redirects), "netlify.toml")),
+        ("json", one(SourceKind::Json, workload::as_json(&redirects), "rules.json")),
+        ("warnings", one(SourceKind::Redirects, workload::with_warnings(&redirects), "_redirects")),
+    ]
+}
+
+fn sizes() -> Vec<usize> {
+    let mut sizes = vec![10_000, 100_000];
+    if std::env::var_os("DETOUR_BENCH_20K").is_some() {
+        sizes.insert(1, 20_000);
+    }
+    sizes
+}
+
+fn check_and_compile(c: &mut Criterion) {
+    for n in sizes() {
+        let inputs = inputs(n);
+        for (group, compile) in [("check", false), ("compile", true)] {
+            let mut g = c.benchmark_group(group);
+            g.sample_size(10);
+            g.throughput(Throughput::Elements(n as u64));
+            for (name, texts) in &inputs {
+                g.bench_function(BenchmarkId::new(*name, n), |b| {
+                    b.iter(|| {
+                        let (site, diagnostics) = detour_cli::check::site_of(texts);
+                        if compile {
+                            black_box(detour_compiler::compile(&site.rules).map(|blob| blob.len()).ok());
+                        }
+                        black_box((site.rules.len(), diagnostics.len()))
+                    })
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
+criterion_group!(benches, check_and_compile);
+criterion_main!(benches);
