@@ -1,7 +1,9 @@
 //! `cargo xtask TASK`: the project's tasks, in Rust so they run the same everywhere.
 //!
-//! - `ci`: formatting, clippy with warnings denied, every test, `differential`, then the fuzz
-//!   smoke run. `.ci/run` calls this.
+//! - `ci`: formatting, clippy with warnings denied, every test, `differential`, `bindings`, then
+//!   the fuzz smoke run. `.ci/run` calls this.
+//! - `bindings`: builds the C library in release and runs the Go (`go test -race`) and Ruby
+//!   binding tests, installing Go and Ruby with apt-get when missing (as root or with CI=true).
 //! - `gen [--rules N --requests M --out DIR --seed S]`: writes a workload (see `gen.rs`); with no
 //!   options, the standard ones: 1k rules in `fixtures/workloads/1k`, 10k, 100k and 1M rules in
 //!   `target/workloads/`.
@@ -24,6 +26,7 @@
 //!   the blob format version changes; older golden blobs stay, to prove they are rejected cleanly.
 
 mod bench;
+mod bindings;
 #[cfg(feature = "chart")]
 mod chart;
 mod fuzz;
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Some("golden") => golden(),
         Some("gen") => gen_command(&args[1..]),
         Some("differential") => differential(),
+        Some("bindings") => bindings::command(),
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("load") => load(&args[1..]),
         Some("bench") => bench::command(&args[1..]),
@@ -48,7 +52,7 @@ fn main() -> ExitCode {
         Some("chart") => chart::draw(&args[1], &args[2]),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | gen [--rules N --requests M --out DIR --seed S] | differential | golden"
+                "usage: cargo xtask ci | gen [--rules N --requests M --out DIR --seed S] | differential | bindings | golden"
             );
             return ExitCode::from(2);
         }
@@ -68,10 +72,15 @@ pub fn root() -> std::path::PathBuf {
 
 /// Runs a command from the workspace root; fails with its name if it fails.
 pub(crate) fn run(program: &str, args: &[&str]) -> Result<(), String> {
-    eprintln!("xtask: $ {program} {}", args.join(" "));
+    run_in(".", program, args)
+}
+
+/// Runs a command from a directory of the workspace; fails with its name if it fails.
+pub(crate) fn run_in(dir: &str, program: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("xtask: $ (cd {dir} && {program} {})", args.join(" "));
     let status = Command::new(program)
         .args(args)
-        .current_dir(root())
+        .current_dir(root().join(dir))
         .status()
         .map_err(|e| format!("cannot run {program}: {e}"))?;
     if status.success() {
@@ -86,6 +95,7 @@ fn ci() -> Result<(), String> {
     run("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     run("cargo", &["test", "--workspace"])?;
     differential()?;
+    bindings::command()?;
     fuzz::command(&["--smoke".to_string()])?;
     Ok(())
 }

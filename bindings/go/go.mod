@@ -1,0 +1,3 @@
+module example.invalid/detour/bindings/go
+
+go 1.19
