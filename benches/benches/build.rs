@@ -10,7 +10,7 @@ fn compile(c: &mut Criterion) {
     let mut group = c.benchmark_group("compile");
     group.sample_size(10);
     for n in [1_000usize, 10_000, 100_000] {
-        let w = detour_cli::workload::generate(n, 0, 42);
+        let w = detour_testkit::workload::generate(n, 0, 42);
         let rules = detour_rules::parse_redirects(w.rules.as_bytes(), "_redirects").rules;
         group.bench_function(BenchmarkId::new("rules", n), |b| b.iter(|| black_box(detour_compiler::compile(&rules))));
         group.bench_function(BenchmarkId::new("parse_and_compile", n), |b| {
@@ -25,7 +25,7 @@ fn compile(c: &mut Criterion) {
 
 fn load(c: &mut Criterion) {
     let mut group = c.benchmark_group("load/10000");
-    let w = detour_cli::workload::generate(10_000, 0, 42);
+    let w = detour_testkit::workload::generate(10_000, 0, 42);
     let rules = detour_rules::parse_redirects(w.rules.as_bytes(), "_redirects").rules;
     let bytes = detour_compiler::compile(&rules).expect("compile");
     let path = std::env::temp_dir().join(format!("detour-bench-{}.detour", std::process::id()));

@@ -6,8 +6,8 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use detour_cli::load::Texts;
-use detour_cli::workload;
 use detour_rules::SourceKind;
+use detour_testkit::workload;
 
 /// Every input of one size: (name, texts).
 fn inputs(n: usize) -> Vec<(&'static str, Texts)> {

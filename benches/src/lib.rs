@@ -17,7 +17,7 @@ pub struct Site {
 
 /// Generates and compiles a site of `n` rules with `per_category` requests per category.
 pub fn site(n: usize, per_category: usize) -> Site {
-    let w = detour_cli::workload::generate(n, per_category * 4, 42);
+    let w = detour_testkit::workload::generate(n, per_category * 4, 42);
     let rules = detour_rules::parse_redirects(w.rules.as_bytes(), "_redirects").rules;
     let blob = detour_compiler::compile(&rules).expect("compile");
     let matcher = Matcher::new(Blob::from_bytes(&blob).expect("load"), MatchOptions::default());
@@ -25,7 +25,7 @@ pub fn site(n: usize, per_category: usize) -> Site {
         lines.iter().map(|l| detour_cli::requests::parse_request_line(l).expect("request")).collect()
     };
     let mut requests: Vec<(&'static str, Vec<RefRequest>)> =
-        detour_cli::workload::CATEGORIES.iter().zip(&w.by_category).map(|(c, l)| (*c, parse(l))).collect();
+        detour_testkit::workload::CATEGORIES.iter().zip(&w.by_category).map(|(c, l)| (*c, parse(l))).collect();
     requests.push(("mixed", parse(&w.mixed)));
     Site { n, rules, blob, matcher, requests }
 }

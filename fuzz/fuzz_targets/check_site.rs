@@ -2,4 +2,4 @@
 //! check` and `detour compile`: no panic, every diagnostic at a real line, the output bounded,
 //! the valid rules compiled, loaded and answering like the reference.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| detour_cli::site_fuzz::check_site(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| detour_testkit::site::check_site(data));

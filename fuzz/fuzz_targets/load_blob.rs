@@ -1,3 +1,3 @@
 //! Arbitrary bytes and mutated blobs: a `LoadError` or a matcher that never panics.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| detour_runtime::fuzz::check_load_blob(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| detour_testkit::blob::check_load_blob(data));

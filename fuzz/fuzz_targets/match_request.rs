@@ -9,7 +9,7 @@ use detour_runtime::Matcher;
 
 fn matcher() -> &'static Matcher {
     static MATCHER: OnceLock<Matcher> = OnceLock::new();
-    MATCHER.get_or_init(detour_cli::fuzz::match_request_matcher)
+    MATCHER.get_or_init(detour_testkit::differential::match_request_matcher)
 }
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| detour_runtime::fuzz::check_match_request(matcher(), data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| detour_testkit::blob::check_match_request(matcher(), data));

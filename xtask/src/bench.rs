@@ -69,7 +69,7 @@ pub fn command(args: &[String]) -> Result<(), String> {
         return check_only();
     }
     let large = args.iter().any(|a| a == "--large");
-    run("cargo", &["build", "--release", "-q", "-p", "detour-cli"])?;
+    run("cargo", &["build", "--release", "-q", "-p", "detour-cli", "--features", "count-allocations"])?;
     let mut cli = Vec::new();
     for (dir, rules, requests) in SIZES {
         let path = root().join(dir);

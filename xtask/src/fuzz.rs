@@ -103,10 +103,10 @@ fn write_seeds(target: &str, dir: &Path) -> Result<(), String> {
                     seeds.push([&[0u8][..], &req.path, &[0xFF], &req.query, &[0xFF], req.host.as_bytes()].concat());
                 }
             }
-            seeds.extend(detour_runtime::fuzz::hostile_seeds());
+            seeds.extend(detour_testkit::blob::hostile_seeds());
         }
         _ => {
-            let mut rng = detour_cli::workload::Rng::new(1);
+            let mut rng = detour_testkit::workload::Rng::new(1);
             seeds = (0..32).map(|_| (0..512).map(|_| rng.next_u64() as u8).collect()).collect();
         }
     }

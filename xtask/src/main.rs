@@ -32,7 +32,7 @@ mod chart;
 mod fuzz;
 mod soak;
 
-use detour_cli::workload as gen;
+use detour_testkit::workload as gen;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 

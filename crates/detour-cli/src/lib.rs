@@ -8,14 +8,10 @@ pub mod bench_cmd;
 pub mod check;
 pub mod compile_cmd;
 pub mod engine;
-pub mod fuzz;
 pub mod load;
-pub mod loop_warnings;
 pub mod match_cmd;
 pub mod requests;
 pub mod serve;
-pub mod site_fuzz;
-pub mod workload;
 
 use std::path::Path;
 

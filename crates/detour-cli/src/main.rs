@@ -8,13 +8,22 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use detour_cli::{bench_cmd, check, compile_cmd, match_cmd, Failure};
 
-/// Counts allocations, so `detour bench` can report allocations per match.
+/// Counts allocations, so `detour bench` can report allocations per match; only in a build with
+/// the `count-allocations` feature (`cargo xtask bench` turns it on), never in `serve`'s default.
+#[cfg(feature = "count-allocations")]
 #[global_allocator]
 static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
 
+#[cfg(feature = "count-allocations")]
 fn allocations() -> u64 {
     let stats = GLOBAL.stats();
     (stats.allocations + stats.reallocations) as u64
+}
+
+/// Without the counting allocator there is nothing to count: `detour bench` reports 0.
+#[cfg(not(feature = "count-allocations"))]
+fn allocations() -> u64 {
+    0
 }
 
 /// Netlify-compatible redirect rules: check, compile and match them.

@@ -5,7 +5,7 @@
 //! the same bytes. `PROPTEST_CASES` sets the number of rule sets
 //! (default 10,000).
 
-use detour_cli::fuzz::*;
+use detour_testkit::differential::*;
 use proptest::prelude::*;
 
 fn rule_line_strategy() -> impl Strategy<Value = String> {

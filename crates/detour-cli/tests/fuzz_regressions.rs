@@ -46,7 +46,7 @@ fn case_sources(ext: &str) -> Vec<Vec<u8>> {
 
 #[test]
 fn parse_redirects() {
-    let n = replay("parse_redirects", case_sources("_redirects"), detour_rules::fuzz::check_parse_redirects);
+    let n = replay("parse_redirects", case_sources("_redirects"), detour_testkit::parse::check_parse_redirects);
     assert!(n > 100);
 }
 
@@ -54,7 +54,7 @@ fn parse_redirects() {
 fn parse_toml() {
     let mut seeds = case_sources(".toml");
     seeds.push(std::fs::read(fixtures().join("sites/demo/netlify.toml")).unwrap());
-    let n = replay("parse_toml", seeds, detour_rules::fuzz::check_parse_toml);
+    let n = replay("parse_toml", seeds, detour_testkit::parse::check_parse_toml);
     assert!(n > 10);
 }
 
@@ -62,7 +62,7 @@ fn parse_toml() {
 fn load_blob() {
     let seeds: Vec<Vec<u8>> =
         load_cases().iter().map(|c| detour_compiler::compile(&c.parse().rules).unwrap()).take(40).collect();
-    let n = replay("load_blob", seeds, detour_runtime::fuzz::check_load_blob);
+    let n = replay("load_blob", seeds, detour_testkit::blob::check_load_blob);
     assert!(n >= 40);
 }
 
@@ -70,18 +70,18 @@ fn load_blob() {
 fn differential() {
     let seeds: Vec<Vec<u8>> =
         (0u8..64).map(|i| (0..256u32).map(|j| (j as u8).wrapping_mul(i | 1) ^ i).collect()).collect();
-    replay("differential", seeds, detour_cli::fuzz::check_differential);
+    replay("differential", seeds, detour_testkit::differential::check_differential);
 }
 
 #[test]
 fn match_request() {
-    let matcher = detour_cli::fuzz::match_request_matcher();
+    let matcher = detour_testkit::differential::match_request_matcher();
     let mut seeds: Vec<Vec<u8>> = load_cases()
         .iter()
         .flat_map(|c| c.requests.iter().map(|(r, _)| [&[0u8][..], &r.request.path, &[0xFF], &r.request.query].concat()))
         .collect();
-    seeds.extend(detour_runtime::fuzz::hostile_seeds());
-    let n = replay("match_request", seeds, |d| detour_runtime::fuzz::check_match_request(&matcher, d));
+    seeds.extend(detour_testkit::blob::hostile_seeds());
+    let n = replay("match_request", seeds, |d| detour_testkit::blob::check_match_request(&matcher, d));
     assert!(n > 300);
 }
 
@@ -89,13 +89,13 @@ fn match_request() {
 /// `to` cubically (64 MB from 4.4 KB); now the outcome is *target too long*, at bounded cost.
 #[test]
 fn cubic_substitution_is_bounded() {
-    let matcher = detour_cli::fuzz::match_request_matcher();
+    let matcher = detour_testkit::differential::match_request_matcher();
     let growth = ":month:day".repeat(440);
     let path = format!("/news/{growth}/{growth}/{growth}");
     let mut scratch = detour_runtime::Scratch::new();
     let outcome = matcher.find(&detour_runtime::Request::new(&path), &mut scratch);
     assert!(matches!(outcome, detour_runtime::Outcome::TooLong(t) if t.rule == 0 && t.line == 1), "{outcome:?}");
-    detour_runtime::fuzz::check_match_request(&matcher, &[&[0u8][..], path.as_bytes()].concat());
+    detour_testkit::blob::check_match_request(&matcher, &[&[0u8][..], path.as_bytes()].concat());
 }
 
 /// Whole sites: the cases' `_redirects` texts, their TOML texts (after a NUL), both together,
@@ -107,7 +107,7 @@ fn check_site() {
     let mut seeds: Vec<Vec<u8>> = redirects.clone();
     seeds.extend(toml.iter().map(|t| [&[0u8][..], t].concat()));
     seeds.extend(redirects.iter().zip(&toml).map(|(r, t)| [&r[..], &[0], t].concat()));
-    let n = replay("check_site", seeds, detour_cli::site_fuzz::check_site);
+    let n = replay("check_site", seeds, detour_testkit::site::check_site);
     assert!(n > 100);
     assert!(!regressions("check_site").is_empty(), "the issue 11 line is saved");
 }

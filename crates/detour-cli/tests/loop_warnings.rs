@@ -10,7 +10,7 @@ use support::cases::load_cases;
 fn both(rules: &[detour_rules::Rule]) -> (Vec<String>, Vec<String>) {
     let blob = Blob::from_bytes(&detour_compiler::compile(rules).unwrap()).unwrap();
     let matcher = Matcher::new(blob, MatchOptions::default());
-    let compiled = detour_cli::loop_warnings::warnings(rules, &matcher).iter().map(|d| d.to_string()).collect();
+    let compiled = detour_check::loop_warnings::warnings(rules, &matcher).iter().map(|d| d.to_string()).collect();
     let reference = detour_reference::loop_guard::warnings(rules).iter().map(|d| d.to_string()).collect();
     (compiled, reference)
 }

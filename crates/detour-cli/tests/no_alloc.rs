@@ -75,7 +75,7 @@ fn a_one_megabyte_path_allocates_nothing_with_a_sized_scratch() {
 /// plus rules with mid-path wildcards: answered without allocation. The times printed are for information;
 /// `BENCHMARKS.md` has the measured figures.
 fn hostile_requests_allocate_nothing() {
-    let w = detour_cli::workload::generate(10_000, 0, 42);
+    let w = detour_testkit::workload::generate(10_000, 0, 42);
     let text =
         format!("{}/*/x/*/end /side/:splat 302\n/q/* k1=:a k9999=:b /q/:a/:b 302\n/blog-1/* /b/:splat 301\n", w.rules);
     let rules = detour_rules::parse_redirects(text.as_bytes(), "_redirects").rules;

@@ -209,7 +209,7 @@ proptest! {
 
     #[test]
     fn any_site_checks_and_compiles_without_a_panic(texts in site()) {
-        if let Err(failure) = detour_cli::site_fuzz::check_site_texts(&texts) {
+        if let Err(failure) = detour_testkit::site::check_site_texts(&texts) {
             let shown: Vec<String> = texts.iter().map(|(_, t, f)| format!("== {f}\n{}", String::from_utf8_lossy(t))).collect();
             prop_assert!(false, "{failure}\n{}", shown.join("\n"));
         }

@@ -28,7 +28,6 @@ mod build;
 mod dedup;
 mod diagnostics;
 pub mod encoding;
-pub mod fuzz;
 pub mod limits;
 mod line_index;
 mod lint;

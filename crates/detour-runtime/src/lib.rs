@@ -33,7 +33,6 @@ mod blob;
 mod candidates;
 mod conditions;
 pub mod encoding;
-pub mod fuzz;
 mod guard;
 mod index;
 mod json;

@@ -35,7 +35,7 @@ pub fn roles(case: &Case) -> RoleSettings {
 pub fn load(engine: EngineKind, rules: &[Rule]) -> Blob {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let options = match engine {
-        EngineKind::Disk => detour_cli::fuzz::layouts()[0],
+        EngineKind::Disk => detour_testkit::differential::layouts()[0],
         _ => detour_compiler::CompileOptions::default(),
     };
     let bytes = detour_compiler::compile_with(rules, &options).expect("compile");

@@ -7,9 +7,6 @@ use detour_format::rule_flags;
 use detour_rules::{Diagnostic, Problem, Rule};
 use detour_runtime::{Matcher, Verdict};
 
-use crate::engine::{cookie_pairs, runtime_request};
-use crate::requests::Request;
-
 /// Paths tried after P, in order: P itself, then below it and run on from it.
 const TAILS: [&str; 6] = ["", "/x", "x", "/x/y", "x/y", "/"];
 
@@ -32,10 +29,11 @@ pub fn warnings(rules: &[Rule], matcher: &Matcher) -> Vec<Diagnostic> {
                 .as_ref()
                 .map_or("https://example.com".to_string(), |h| format!("{}://{}", h.scheme.as_str(), h.host))
         };
+        let (scheme, host) = origin.split_once("://").unwrap_or(("https", ""));
         let refused = TAILS.iter().map(|tail| format!("{prefix}{tail}")).find(|path| {
-            let req = Request::from_url(&format!("{origin}{path}"));
-            let pairs = cookie_pairs(&req);
-            matcher.verdict(index as u32, &runtime_request(&req, &pairs), &mut scratch) == Verdict::Guarded
+            let mut req = detour_runtime::Request::new(path);
+            (req.scheme, req.host) = (scheme, host);
+            matcher.verdict(index as u32, &req, &mut scratch) == Verdict::Guarded
         });
         if let Some(example) = refused {
             let problem = Problem::LoopGuard { prefix: prefix.into_owned(), example };

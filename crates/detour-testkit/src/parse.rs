@@ -1,7 +1,7 @@
 //! The checks behind the `parse_redirects` and `parse_toml` fuzz targets. `cargo test` runs
 //! them on seeds and on every saved regression (`fixtures/fuzz-regressions/`).
 
-use crate::{parse_netlify_toml, parse_redirects, Rule};
+use detour_rules::{parse_netlify_toml, parse_redirects, Rule};
 
 fn same_rule(a: &Rule, b: &Rule) -> bool {
     let mut b = b.clone();

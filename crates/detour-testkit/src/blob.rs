@@ -3,7 +3,7 @@
 
 use detour_format::{Header, HEADER_LEN};
 
-use crate::{Blob, Cookies, MatchOptions, Matcher, Request, Scratch};
+use detour_runtime::{Blob, Cookies, MatchOptions, Matcher, Outcome, Request, Scratch};
 
 const PATHS: [&str; 8] = ["/", "/blog/a/b", "/store?id=5", "/a/b/c/d", "/x%20y/", "//", "/admin/x", "/t/1/2/x?q=1"];
 
@@ -91,7 +91,7 @@ pub fn hostile_seeds() -> Vec<Vec<u8>> {
 pub const MATCH_TIME_BOUND: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Arbitrary request bytes never make the matcher panic, and what it returns is bounded: `to`
-/// at most [`crate::MAX_TO_BYTES`], the target at most that encoded plus the encoded query, the
+/// at most [`detour_runtime::MAX_TO_BYTES`], the target at most that encoded plus the encoded query, the
 /// match within [`MATCH_TIME_BOUND`], and the scratch no larger than its bound for the request.
 pub fn check_match_request(matcher: &Matcher, data: &[u8]) {
     let req = request_from_bytes(data);
@@ -100,9 +100,9 @@ pub fn check_match_request(matcher: &Matcher, data: &[u8]) {
     let outcome = matcher.find(&req, &mut scratch);
     let elapsed = started.elapsed();
     assert!(elapsed < MATCH_TIME_BOUND, "a match took {elapsed:?} for {} request bytes", data.len());
-    if let crate::Outcome::Matched(d) = outcome {
-        assert!(d.to.len() <= crate::MAX_TO_BYTES, "`to` of {} bytes", d.to.len());
-        let bound = 3 * crate::MAX_TO_BYTES + 3 * req.query.len() + 1;
+    if let Outcome::Matched(d) = outcome {
+        assert!(d.to.len() <= detour_runtime::MAX_TO_BYTES, "`to` of {} bytes", d.to.len());
+        let bound = 3 * detour_runtime::MAX_TO_BYTES + 3 * req.query.len() + 1;
         assert!(d.target.len() <= bound, "target of {} bytes (bound {bound})", d.target.len());
         assert!(!d.target.bytes().any(|b| b.is_ascii_control() || b == b' '), "unsafe target {:?}", d.target);
         assert!(!d.target.starts_with("//") && !d.target.starts_with("/\\"), "open redirect {:?}", d.target);

@@ -2,12 +2,12 @@
 //! build rules and requests from: tiny, so literals, placeholders, splats, hosts, query
 //! constraints and conditions collide.
 
-use crate::requests::Request;
 use arbitrary::Unstructured;
 use detour_compiler::CompileOptions;
-use detour_runtime::{Blob, Matcher, Scratch};
+use detour_reference::Request;
+use detour_runtime::{Blob, Matcher};
 
-use crate::engine::{match_compiled, match_reference, RoleSettings};
+use crate::engines::{self, Roles};
 
 /// `from` path segments.
 pub const FROM_SEGMENTS: &[&str] = &["a", "b", "ab", ":x", ":y", ":splat", "*", "a*", "b*", "%61", ":", "st*r", ""];
@@ -46,12 +46,12 @@ pub const QUERIES: &[&str] =
 pub const ORIGINS: &[&str] = &["https://h.test", "http://h.test", "https://o.test", ""];
 
 /// The role settings of the differential checks, and a token that grants `admin` under them.
-pub fn roles() -> (RoleSettings, &'static str) {
+pub fn roles() -> (Roles, &'static str) {
     // HS256, secret "s", {"exp": 4102444800, "app_metadata": {"roles": ["admin"]}}.
     const TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.\
 eyJleHAiOjQxMDI0NDQ4MDAsImFwcF9tZXRhZGF0YSI6eyJyb2xlcyI6WyJhZG1pbiJdfX0.\
 01yHIUtu_E5imPV_vd9wQDNuMTBGAixroeLZacby_3Q";
-    (RoleSettings { secret: Some("s".to_string()), claim: None }, TOKEN)
+    (Roles { secret: Some("s".to_string()), claim: None }, TOKEN)
 }
 
 /// One `_redirects` line from choices.
@@ -125,16 +125,13 @@ pub fn compare(lines: &[String], requests: &[RequestSpec]) -> Result<(), String>
     if first != detour_compiler::compile(&rules).map_err(|e| e.to_string())? {
         return Err(format!("compiling twice differs:\n{text}"));
     }
-    let config = roles.reference();
-    let expected: Vec<_> =
-        requests.iter().map(|r| match_reference(&rules, &r.request(token), &config).to_json()).collect();
+    let expected: Vec<_> = requests.iter().map(|r| engines::reference(&rules, &r.request(token), &roles)).collect();
     for options in layouts() {
         let bytes = detour_compiler::compile_with(&rules, &options).map_err(|e| e.to_string())?;
         let blob = Blob::from_bytes(&bytes).map_err(|e| format!("the compiled blob does not load: {e}"))?;
         let matcher = Matcher::new(blob, roles.runtime());
-        let mut scratch = Scratch::new();
         for (r, expected) in requests.iter().zip(&expected) {
-            let actual = match_compiled(&matcher, &r.request(token), &mut scratch).to_json();
+            let actual = engines::compiled(&matcher, &r.request(token));
             if actual != *expected {
                 return Err(format!(
                     "rules:\n{text}\nrequest: {r:?}\n{options:?}\ncompiled:  {actual}\nreference: {expected}"
@@ -196,7 +193,7 @@ pub fn check_differential(data: &[u8]) {
 /// fixed 10k-rule workload. `cargo test` replays the target's seeds on the same matcher.
 pub fn match_request_matcher() -> Matcher {
     let w = crate::workload::generate(10_000, 0, 42);
-    let text = format!("{}{}", detour_runtime::fuzz::HOSTILE_RULES, w.rules);
+    let text = format!("{}{}", crate::blob::HOSTILE_RULES, w.rules);
     let rules = detour_rules::parse_redirects(text.as_bytes(), "_redirects").rules;
     let blob = Blob::from_bytes(&detour_compiler::compile(&rules).expect("compile")).expect("load");
     let options = detour_runtime::MatchOptions { jwt_secret: Some(b"s".to_vec()), ..Default::default() };

@@ -5,10 +5,12 @@
 //! bounded; the valid rules always compile, load, and answer like the reference.
 
 use detour_rules::{Diagnostic, LineIndex, SourceKind};
-use detour_runtime::{Blob, Matcher, Scratch};
+use detour_runtime::{Blob, Matcher};
 
-use crate::engine::{match_compiled, match_reference};
-use crate::load::Texts;
+use crate::engines;
+
+/// Rule files: kind, bytes and the name they are reported under.
+pub type Texts = Vec<(SourceKind, Vec<u8>, String)>;
 
 /// The file names the three formats are read under.
 pub const FILES: [(SourceKind, &str); 3] = [
@@ -44,7 +46,9 @@ pub fn check_site(data: &[u8]) {
 
 /// The whole-site check on rule files already split. Returns what went wrong.
 pub fn check_site_texts(texts: &Texts) -> Result<(), String> {
-    let (site, diagnostics) = crate::check::site_of(texts);
+    let sources: Vec<(SourceKind, &[u8], &str)> =
+        texts.iter().map(|(k, t, f)| (*k, t.as_slice(), f.as_str())).collect();
+    let (site, diagnostics) = detour_check::site(&sources);
     let input_bytes: usize = texts.iter().map(|(_, t, _)| t.len()).sum();
     if diagnostics.len() > DIAGNOSTICS_PER_BYTE * (input_bytes + 1) {
         return Err(format!("{} diagnostics for {input_bytes} bytes", diagnostics.len()));
@@ -107,14 +111,12 @@ fn check_holds_no_rule(texts: &Texts) -> Result<(), String> {
 /// For the first rules, a request on the rule's own path (and a miss): the compiled engine
 /// answers exactly as the reference does.
 fn answers_like_the_reference(rules: &[detour_rules::Rule], blob: Blob) -> Result<(), String> {
-    let (roles, _) = crate::fuzz::roles();
-    let config = roles.reference();
+    let (roles, _) = crate::differential::roles();
     let matcher = Matcher::new(blob, roles.runtime());
-    let mut scratch = Scratch::new();
     let head = rules.get(..MATCHED_RULES).unwrap_or(rules);
-    for request in crate::bench_cmd::requests_for(head) {
-        let expected = match_reference(rules, &request, &config).to_json();
-        let actual = match_compiled(&matcher, &request, &mut scratch).to_json();
+    for request in crate::workload::requests_for(head) {
+        let expected = engines::reference(rules, &request, &roles);
+        let actual = engines::compiled(&matcher, &request);
         if actual != expected {
             return Err(format!("request {request:?}\ncompiled:  {actual}\nreference: {expected}"));
         }

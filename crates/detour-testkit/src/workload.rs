@@ -275,6 +275,56 @@ pub fn with_warnings(redirects: &str) -> String {
     out
 }
 
+/// A request for each rule that it matches (placeholders and splats filled in), plus as many
+/// that match nothing: used when no request file is given.
+pub fn requests_for(rules: &[detour_rules::Rule]) -> Vec<detour_reference::Request> {
+    let mut out = Vec::with_capacity(rules.len() * 2);
+    for (i, rule) in rules.iter().enumerate() {
+        let mut path = String::new();
+        for s in &rule.path.segments {
+            path.push('/');
+            match s {
+                detour_rules::Segment::Literal(l) => {
+                    let mut enc = Vec::new();
+                    enc.extend(l.iter().flat_map(|&b| {
+                        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                            vec![b]
+                        } else {
+                            format!("%{b:02X}").into_bytes()
+                        }
+                    }));
+                    path.push_str(&String::from_utf8_lossy(&enc));
+                }
+                detour_rules::Segment::Placeholder(_) => path.push_str("p1"),
+                detour_rules::Segment::Splat => path.push_str("a/b"),
+                detour_rules::Segment::PrefixSplat(p) => {
+                    path.push_str(&String::from_utf8_lossy(p));
+                    path.push('x');
+                }
+            }
+        }
+        let origin = rule.host.as_ref().map_or(String::new(), |h| format!("{}://{}", h.scheme.as_str(), h.host));
+        let query: Vec<String> = rule
+            .query
+            .iter()
+            .map(|q| match &q.value {
+                detour_rules::QueryValue::Capture(_) => format!("{}=v", q.key),
+                detour_rules::QueryValue::Literal(v) => format!("{}={}", q.key, String::from_utf8_lossy(v)),
+            })
+            .collect();
+        let mut url = format!("{origin}{}", if path.is_empty() { "/".to_string() } else { path });
+        if !query.is_empty() {
+            url = format!("{url}?{}", query.join("&"));
+        }
+        let mut req = detour_reference::Request::from_url(&url);
+        req.country = rule.conditions.country.first().cloned();
+        req.language = rule.conditions.language.first().cloned();
+        out.push(req);
+        out.push(detour_reference::Request::from_url(&format!("/no-such-path-{i}/x")));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
