@@ -183,7 +183,8 @@ fn detour(args: &[&str]) -> Result<Vec<u8>, String> {
 fn differential() -> Result<(), String> {
     run("cargo", &["build", "--release", "-q", "-p", "detour-cli"])?;
     let dir = root().join("target/workloads/differential-10k");
-    gen::write(&dir, 10_000, 100_000, 7)?;
+    // Rules that compete (shared prefixes, nested splats, a catch-all), so priority decides.
+    gen::write_workload(&dir, &gen::competing(10_000, 50_000, 7))?;
     let d = |name: &str| dir.join(name).display().to_string();
     detour(&["compile", &d("_redirects"), "-o", &d("a.detour")])?;
     detour(&["compile", &d("_redirects"), "-o", &d("b.detour")])?;

@@ -64,6 +64,9 @@ pub fn inspect(path: &Path) -> Result<(), Failure> {
     row("key tables", &set.tables);
     row("slots", &set.slots);
     row("rule ids", &set.rule_ids);
+    row("splits", &set.splits);
+    row("split buckets", &set.split_buckets);
+    row("split slots", &set.split_slots);
     row("hosts", &set.hosts);
     row("host slots", &set.host_slots);
     let files: Vec<String> = set.files.iter().map(|f| String::from_utf8_lossy(set.str(&f.name)).into_owned()).collect();

@@ -1,6 +1,7 @@
-//! Property test: random rule sets over the tiny alphabets of `detour_cli::fuzz`, so literals,
-//! placeholders, splats, hosts, query constraints and conditions collide, and requests near
-//! them. The compiled engine must answer exactly as the reference on every request, in the
+//! Property test: random rule sets over the tiny alphabets of `detour_testkit::differential`, so
+//! literals, placeholders, splats, hosts, up to 3 query constraints and 3 conditions per rule
+//! collide, and requests near them: optional country and language, cookies (`nf_country`,
+//! `nf_lang`, empty values) as pairs or as one `Cookie` header, hosts with upper case and ports. The compiled engine must answer exactly as the reference on every request, in the
 //! default index layout and the two extremes of `CompileOptions`, and compiling twice must give
 //! the same bytes. `PROPTEST_CASES` sets the number of rule sets
 //! (default 10,000).
@@ -12,10 +13,10 @@ fn rule_line_strategy() -> impl Strategy<Value = String> {
     (
         prop::bool::weighted(0.15),
         prop::collection::vec(prop::sample::select(FROM_SEGMENTS), 0..4),
-        prop::collection::vec(prop::sample::select(QUERY), 0..2),
+        prop::collection::vec(prop::sample::select(QUERY), 0..4),
         prop::sample::select(TO),
         prop::sample::select(STATUS),
-        prop::collection::vec(prop::sample::select(CONDITIONS), 0..2),
+        prop::collection::vec(prop::sample::select(CONDITIONS), 0..4),
     )
         .prop_map(|(host, segs, query, to, status, conds)| rule_line(host, &segs, &query, to, status, &conds))
 }
@@ -26,9 +27,14 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
         prop::collection::vec(prop::sample::select(REQUEST_SEGMENTS), 0..5),
         prop::bool::ANY,
         prop::sample::select(QUERIES),
-        (prop::bool::ANY, prop::bool::ANY, prop::bool::ANY, prop::bool::ANY, prop::bool::weighted(0.2)),
+        (
+            prop::sample::select(COUNTRIES),
+            prop::sample::select(LANGUAGES),
+            prop::collection::vec(prop::sample::select(COOKIES), 0..4),
+        ),
+        (prop::bool::ANY, prop::bool::weighted(0.2), prop::bool::ANY),
     )
-        .prop_map(|(origin, segs, slash, query, (country, french, cookie, admin, asset))| {
+        .prop_map(|(origin, segs, slash, query, (country, language, cookies), (admin, asset, cookie_header))| {
             let mut url = format!("{origin}/{}", segs.join("/"));
             if slash {
                 url.push('/');
@@ -37,7 +43,7 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
                 url.push('?');
                 url.push_str(query);
             }
-            RequestSpec { url, country, french, cookie, admin, asset }
+            RequestSpec { url, country, language, cookies, admin, asset, cookie_header }
         })
 }
 

@@ -43,7 +43,7 @@ pub const REQUEST_SEGMENTS: &[&str] =
 pub const QUERIES: &[&str] =
     &["", "q=1", "q=2", "r=5&q=1", "q=a%20b", "x=%3A1&q=", "q", "r=", "q=1&q=2", "q=2&q=1&x=b", "x=a&x=:b&", "q=a+b&r"];
 /// Request origins.
-pub const ORIGINS: &[&str] = &["https://h.test", "http://h.test", "https://o.test", ""];
+pub const ORIGINS: &[&str] = &["https://h.test", "http://h.test", "https://o.test", "https://H.Test:8443", ""];
 
 /// The role settings of the differential checks, and a token that grants `admin` under them.
 pub fn roles() -> (Roles, &'static str) {
@@ -69,37 +69,58 @@ pub fn rule_line(host: bool, segments: &[&str], query: &[&str], to: &str, status
     line
 }
 
+/// Countries a request may come from (`None`: no GeoIP).
+pub const COUNTRIES: &[Option<&str>] = &[None, Some("US"), Some("de"), Some("fr")];
+/// `Accept-Language` values (`None`: no header).
+pub const LANGUAGES: &[Option<&str>] = &[None, Some("fr-FR"), Some("en"), Some("de-AT,fr;q=0.5"), Some("")];
+/// Cookies a request may carry (the admin token is chosen apart).
+pub const COOKIES: &[(&str, &str)] = &[("c", "1"), ("c", ""), ("nf_country", "us"), ("nf_lang", "fr"), ("x", "y")];
+
 /// Request choices.
 #[derive(Debug, Clone)]
 pub struct RequestSpec {
-    /// The URL.
+    /// The URL as a client sends it: the host may have upper case and a port.
     pub url: String,
-    /// Country `US` (else `de`).
-    pub country: bool,
-    /// Language `fr-FR` (else `en`).
-    pub french: bool,
-    /// Cookie `c=1`.
-    pub cookie: bool,
+    /// GeoIP country.
+    pub country: Option<&'static str>,
+    /// `Accept-Language`.
+    pub language: Option<&'static str>,
+    /// Cookies, in order.
+    pub cookies: Vec<(&'static str, &'static str)>,
     /// A valid admin token in `nf_jwt`.
     pub admin: bool,
     /// The asset hint.
     pub asset: bool,
+    /// The compiled engine reads the cookies from one `Cookie` header, as a server does.
+    pub cookie_header: bool,
 }
 
 impl RequestSpec {
-    /// The request.
+    /// The request as the reference sees it (host normalised).
     pub fn request(&self, token: &str) -> Request {
         let mut req = Request::from_url(&self.url);
-        req.country = Some(if self.country { "US" } else { "de" }.to_string());
-        req.language = Some(if self.french { "fr-FR" } else { "en" }.to_string());
-        if self.cookie {
-            req.cookies.push(("c".to_string(), "1".to_string()));
-        }
+        req.country = self.country.map(str::to_string);
+        req.language = self.language.map(str::to_string);
+        req.cookies = self.cookies.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         if self.admin {
             req.cookies.push(("nf_jwt".to_string(), token.to_string()));
         }
         req.asset_exists = self.asset;
         req
+    }
+
+    /// What a server hands the compiled engine: the host as sent (upper case and port kept),
+    /// and the cookies as one header when `cookie_header`.
+    pub fn raw(&self, token: &str) -> engines::Raw {
+        let authority = self.url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?']).next().unwrap_or(""));
+        let header = self.cookie_header.then(|| {
+            let mut pairs: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            if self.admin {
+                pairs.push(format!("nf_jwt={token}"));
+            }
+            pairs.join("; ")
+        });
+        engines::Raw { host: authority.to_string(), cookie_header: header }
     }
 }
 
@@ -131,7 +152,7 @@ pub fn compare(lines: &[String], requests: &[RequestSpec]) -> Result<(), String>
         let blob = Blob::from_bytes(&bytes).map_err(|e| format!("the compiled blob does not load: {e}"))?;
         let matcher = Matcher::new(blob, roles.runtime());
         for (r, expected) in requests.iter().zip(&expected) {
-            let actual = engines::compiled(&matcher, &r.request(token));
+            let actual = engines::compiled_raw(&matcher, &r.request(token), &r.raw(token));
             if actual != *expected {
                 return Err(format!(
                     "rules:\n{text}\nrequest: {r:?}\n{options:?}\ncompiled:  {actual}\nreference: {expected}"
@@ -167,13 +188,17 @@ fn build(u: &mut Unstructured<'_>) -> arbitrary::Result<(Vec<String>, Vec<Reques
             url.push('?');
             url.push_str(query);
         }
+        let cookies = (0..u.int_in_range(0..=3)?)
+            .map(|_| Ok(COOKIES[u.choose_index(COOKIES.len())?]))
+            .collect::<arbitrary::Result<Vec<_>>>()?;
         requests.push(RequestSpec {
             url,
-            country: u.arbitrary()?,
-            french: u.arbitrary()?,
-            cookie: u.arbitrary()?,
+            country: COUNTRIES[u.choose_index(COUNTRIES.len())?],
+            language: LANGUAGES[u.choose_index(LANGUAGES.len())?],
+            cookies,
             admin: u.arbitrary()?,
             asset: u.ratio(1, 5)?,
+            cookie_header: u.arbitrary()?,
         });
     }
     Ok((lines, requests))

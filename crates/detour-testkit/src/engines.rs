@@ -60,17 +60,35 @@ pub fn reference(rules: &[Rule], req: &Request, roles: &Roles) -> Value {
     }
 }
 
+/// What a server hands the runtime that the reference's request has normalised away.
+#[derive(Debug, Clone, Default)]
+pub struct Raw {
+    /// The `Host` as sent: any case, maybe a port.
+    pub host: String,
+    /// The cookies as one `Cookie` header, instead of pairs.
+    pub cookie_header: Option<String>,
+}
+
 /// The compiled engine's answer, as a result line.
 pub fn compiled(matcher: &Matcher, req: &Request) -> Value {
-    let cookies: Vec<(&str, &str)> = req.cookies.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    compiled_raw(matcher, req, &Raw { host: req.host.clone(), cookie_header: None })
+}
+
+/// The compiled engine's answer to a request as a server sees it (`raw`), as a result line.
+pub fn compiled_raw(matcher: &Matcher, req: &Request, raw: &Raw) -> Value {
+    let pairs: Vec<(&str, &str)> = req.cookies.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let cookies = match &raw.cookie_header {
+        Some(header) => Cookies::Header(header),
+        None => Cookies::Pairs(&pairs),
+    };
     let runtime = detour_runtime::Request {
         scheme: &req.scheme,
-        host: &req.host,
+        host: &raw.host,
         path: &req.path,
         query: &req.query,
         country: req.country.as_deref(),
         accept_language: req.language.as_deref(),
-        cookies: Cookies::Pairs(&cookies),
+        cookies,
         asset_exists: req.asset_exists,
     };
     let mut scratch = matcher.scratch_for(req.path.len() + req.query.len() + 256);

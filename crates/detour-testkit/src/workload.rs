@@ -190,6 +190,76 @@ pub fn generate(n_rules: usize, n_requests: usize, seed: u64) -> Workload {
     Workload { rules, mixed, by_category }
 }
 
+/// A workload whose rules compete, so priority decides answers: rules that share prefixes
+/// (`/docs`, `/shop`, `/files`, `/blog`), nested and mid-path splats, placeholders before
+/// wildcards, query values and captures on one path, country and language groups on one path,
+/// host rules over the same paths, and a catch-all last. Requests draw from the same shapes with
+/// numbers that may or may not have a rule, with queries, countries, languages and cookies.
+/// `cargo xtask differential` runs it through both engines.
+pub fn competing(n_rules: usize, n_requests: usize, seed: u64) -> Workload {
+    let mut rng = Rng::new(seed);
+    let mut rules = String::with_capacity(n_rules * 40);
+    let span = (n_rules / 10).max(1) as u64;
+    for i in 0..n_rules.saturating_sub(1) {
+        let k = rng.below(span);
+        let line = match i % 12 {
+            0 => format!("/docs/v{}/* /docs/latest/:splat 301", k % 7),
+            1 => format!("/docs/*/page-{k} /pages/{k} 301"),
+            2 => format!("/docs/:lang/guide-{k} /:lang/guides/{k} 302"),
+            3 => format!("/shop/item.php id={k} /items/{k} 301"),
+            4 => "/shop/item.php id=:id /items/other/:id 302".to_string(),
+            5 => format!("/files/report-{k}-* /reports/{k}/:splat 200"),
+            6 => format!("/blog/:y/:m/post-{k} /posts/{k}/:y-:m 301"),
+            7 => format!("/a/*/b/*/c{k} /nested/:splat 302"),
+            8 => format!("/promo /promo/{k} 302 Country={}", ["us", "de", "fr", "jp"][(k % 4) as usize]),
+            9 => format!("/promo /promo-lang/{k} 302 Language={}", ["fr", "de-AT", "en"][(k % 3) as usize]),
+            10 => format!("https://h{}.example.com/docs/* https://docs.example.com/:splat 301", k % 5),
+            _ => format!("/p{k}/* /q{k}/:splat 301 Cookie=session"),
+        };
+        rules.push_str(&line);
+        rules.push('\n');
+    }
+    rules.push_str("/* /index.html 200\n");
+    let mut mixed = Vec::with_capacity(n_requests);
+    for _ in 0..n_requests {
+        let k = rng.below(span + span / 4);
+        let url = match rng.below(12) {
+            0 => format!("/docs/v{}/a/b", k % 9),
+            1 => format!("/docs/x/y/page-{k}"),
+            2 => format!("/docs/{}/guide-{k}", ["en", "de", ""][(k % 3) as usize]),
+            3 => format!("/shop/item.php?id={k}&utm=x"),
+            4 => format!("/files/report-{k}-q{}", ["", "/deep", "/"][(k % 3) as usize]),
+            5 => format!("/blog/2024/05/post-{k}"),
+            6 => format!("/a/x/b/y/z/c{k}"),
+            7 => "/promo".to_string(),
+            8 => format!("https://h{}.example.com/docs/{k}", k % 7),
+            9 => format!("/p{k}/a?x=1"),
+            10 => format!("/docs/v1/page-{k}/"),
+            _ => format!("/nothing/{k}"),
+        };
+        let url = if url.starts_with('/') { format!("https://www.example.com{url}") } else { url };
+        let mut fields = vec![format!(r#""url": "{url}""#)];
+        match rng.below(4) {
+            0 => fields.push(format!(r#""country": "{}""#, ["US", "de", "jp", "br"][rng.below(4) as usize])),
+            1 => fields.push(format!(r#""language": "{}""#, ["fr-FR", "de-AT", "en-GB", "es"][rng.below(4) as usize])),
+            2 => fields.push(r#""cookies": "session=1; nf_country=fr""#.to_string()),
+            _ => {}
+        }
+        mixed.push(format!("{{{}}}", fields.join(", ")));
+    }
+    Workload { rules, by_category: Default::default(), mixed }
+}
+
+/// Writes a workload's `_redirects` and `requests.jsonl` (nothing else).
+pub fn write_workload(dir: &Path, w: &Workload) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let lines: String = w.mixed.iter().map(|s| format!("{s}\n")).collect();
+    for (name, body) in [("_redirects", &w.rules), ("requests.jsonl", &lines)] {
+        std::fs::write(dir.join(name), body).map_err(|e| format!("{}: {e}", dir.join(name).display()))?;
+    }
+    Ok(())
+}
+
 /// Writes `_redirects`, `requests.jsonl` (all categories mixed) and `requests-<category>.jsonl`;
 /// from 10k to 100k rules also `netlify.toml`, `rules.json` and `warnings/_redirects`.
 pub fn write(dir: &Path, n_rules: usize, n_requests: usize, seed: u64) -> Result<(), String> {
