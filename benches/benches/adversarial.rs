@@ -35,9 +35,12 @@ fn worst_requests(c: &mut Criterion) {
             });
             let config = RoleConfig::default();
             let worst = detour_cli::engine::reference_request(&family.worst);
+            // The reference takes up to seconds a request at 100k rules: the fewest samples.
+            group.sample_size(10);
             group.bench_function(BenchmarkId::new("reference", family.name), |b| {
                 b.iter(|| black_box(match_request(&rules, &worst, &config)))
             });
+            group.sample_size(20);
         }
         group.finish();
     }
