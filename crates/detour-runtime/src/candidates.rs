@@ -62,6 +62,8 @@ impl Subject<'_, '_> {
 /// Notes for each found entry the lowest rule of the lists that apply to the request: exact lists
 /// only where the key covers the whole path. Nothing is opened yet.
 pub fn prepare(set: &ArchivedRuleSet, found: &mut [Found], segments: usize, streams: &mut Vec<Stream>) {
+    // Only non-empty cursors are ever pushed, and finished ones are dropped, so the per-step
+    // minimum runs over live cursors only.
     streams.clear();
     for f in found.iter_mut() {
         f.first = NONE;
@@ -81,6 +83,8 @@ pub fn prepare(set: &ArchivedRuleSet, found: &mut [Found], segments: usize, stre
             f.first = f.first.min(first);
         }
     }
+    // In the order their turn comes, so the next entry to open is always the next one.
+    found.sort_unstable_by_key(|f| f.first);
 }
 
 /// Opens a cursor on every list of a found entry that applies (see [`prepare`]).
@@ -112,7 +116,9 @@ fn open(
 
 fn push_span(set: &ArchivedRuleSet, span: &ArchivedSpan, depth: u32, streams: &mut Vec<Stream>) {
     let start = span.start.to_native();
-    streams.push(Stream::run(set, start, start.saturating_add(span.len.to_native()), depth));
+    if span.len.to_native() > 0 {
+        streams.push(Stream::run(set, start, start.saturating_add(span.len.to_native()), depth));
+    }
 }
 
 /// Opens the split's `rest` and the bucket of each of the request's values.
@@ -182,10 +188,13 @@ fn lowercase<'b>(text: &[u8], buf: &'b mut [u8; MAX_CONDITION_VALUE]) -> Option<
 }
 
 /// The next candidate in rule order and the depth of the key it was found under: the lowest rule
-/// of the open cursors, once no unopened entry could hold a lower one.
+/// of the open cursors, once no unopened entry could hold a lower one. `opened` counts the found
+/// entries (sorted by [`prepare`]) opened so far. Each step costs the number of open, unfinished
+/// cursors; each entry is opened once.
 pub fn next(
     set: &ArchivedRuleSet,
-    found: &mut [Found],
+    found: &[Found],
+    opened: &mut usize,
     streams: &mut Vec<Stream>,
     subject: &Subject<'_, '_>,
     context: &mut RequestContext<'_>,
@@ -193,9 +202,8 @@ pub fn next(
 ) -> Option<(u32, usize)> {
     loop {
         let head = streams.iter().map(|s| s.head).min().unwrap_or(NONE);
-        let pending = found.iter_mut().filter(|f| f.first < head).min_by_key(|f| f.first);
-        if let Some(f) = pending {
-            f.first = NONE;
+        if let Some(f) = found.get(*opened).filter(|f| f.first < head) {
+            *opened += 1;
             open(set, f, subject, context, value, streams);
             continue;
         }
@@ -207,6 +215,7 @@ pub fn next(
             depth = s.depth as usize;
             s.advance(set);
         }
+        streams.retain(|s| s.head != NONE);
         return Some((head, depth));
     }
 }

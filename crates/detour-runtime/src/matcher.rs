@@ -102,7 +102,7 @@ impl Matcher {
             segs: &mut scratch.guard_segs,
         };
         let mut search = Search { set, req, path, segs, caps, capbuf, qbuf, jwt, token: None, context };
-        let mut frontier = Frontier { found, streams, subject, value: split_value };
+        let mut frontier = Frontier { found, opened: 0, streams, subject, value: split_value };
         let (applies, denied) = self.first_applying(&mut search, &mut frontier, &mut bufs);
         let Some(index) = applies else {
             return if denied { Outcome::Denied } else { Outcome::NoMatch };
@@ -308,6 +308,8 @@ pub enum Verdict {
 /// The found entries and the cursors of the lists opened so far.
 struct Frontier<'s, 'r> {
     found: &'s mut Vec<Found>,
+    /// How many of `found` (in the order `prepare` sorted them) are open.
+    opened: usize,
     streams: &'s mut Vec<Stream>,
     subject: Subject<'s, 'r>,
     value: &'s mut Vec<u8>,
@@ -315,7 +317,7 @@ struct Frontier<'s, 'r> {
 
 impl Frontier<'_, '_> {
     fn next(&mut self, set: &ArchivedRuleSet, context: &mut RequestContext<'_>) -> Option<(u32, usize)> {
-        candidates::next(set, self.found, self.streams, &self.subject, context, self.value)
+        candidates::next(set, self.found, &mut self.opened, self.streams, &self.subject, context, self.value)
     }
 }
 
