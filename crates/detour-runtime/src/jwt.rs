@@ -99,6 +99,43 @@ pub fn verify(token: &str, secret: &[u8], claim_path: &str, now: i64, buf: &mut 
     Some(Verified { claims: p, roles: claim })
 }
 
+/// The most roles kept as plain byte ranges per token; a token with more (or with escapes in a
+/// role) is answered by walking its JSON for each rule instead.
+pub const MAX_PLAIN_ROLES: usize = 16;
+
+/// The roles a verified token grants, as ranges of `buf` (the string contents), when each is a
+/// plain JSON string (no escapes) and there are at most [`MAX_PLAIN_ROLES`]: then every Role rule
+/// compares bytes only. `false` when the slow path ([`grants`]) must answer instead.
+pub fn plain_roles(buf: &[u8], token: Verified, out: &mut Vec<(u32, u32)>) -> bool {
+    out.clear();
+    let Some(claims) = buf.get(token.claims.0..token.claims.1) else { return false };
+    let base = token.claims.0;
+    let mut plain = true;
+    let mut take = |v: (usize, usize)| {
+        let content = (v.0 + 1, v.1.saturating_sub(1));
+        let escaped = claims.get(content.0..content.1).is_none_or(|c| c.contains(&b'\\'));
+        if !json::is_string(claims, v) {
+            return; // entries that are not strings are ignored (SPEC §3.7)
+        }
+        if escaped || out.len() == MAX_PLAIN_ROLES {
+            plain = false;
+            return;
+        }
+        out.push(((base + content.0) as u32, (base + content.1) as u32));
+    };
+    if json::is_string(claims, token.roles) {
+        take(token.roles);
+    } else {
+        json::elements(claims, token.roles, &mut take);
+    }
+    plain
+}
+
+/// True when one of the plain roles ([`plain_roles`]) is one of `wanted`.
+pub fn grants_plain<'r>(buf: &[u8], roles: &[(u32, u32)], mut wanted: impl Iterator<Item = &'r [u8]>) -> bool {
+    wanted.any(|w| roles.iter().any(|&(s, e)| buf.get(s as usize..e as usize) == Some(w)))
+}
+
 /// True when a verified token's roles claim (a string or an array) holds one of `wanted`.
 pub fn grants<'r>(buf: &[u8], token: Verified, wanted: impl Iterator<Item = &'r [u8]> + Clone) -> bool {
     let Some(claims) = buf.get(token.claims.0..token.claims.1) else { return false };

@@ -87,7 +87,7 @@ impl Matcher {
             Located::Raw => req.path,
             Located::Decoded => &scratch.decoded,
         };
-        let Scratch { segs, caps, capbuf, qbuf, jwt, found, streams, split_value, .. } = scratch;
+        let Scratch { segs, caps, capbuf, qbuf, jwt, roles, found, streams, split_value, .. } = scratch;
         candidates::prepare(set, found, segs.len(), streams);
         let subject = Subject { path, segs, req };
         let context = RequestContext::new(req);
@@ -101,7 +101,7 @@ impl Matcher {
             path: &mut scratch.guard_path,
             segs: &mut scratch.guard_segs,
         };
-        let mut search = Search { set, req, path, segs, caps, capbuf, qbuf, jwt, token: None, context };
+        let mut search = Search { set, req, path, segs, caps, capbuf, qbuf, jwt, roles, token: None, context };
         let mut frontier = Frontier { found, opened: 0, streams, subject, value: split_value };
         let (applies, denied) = self.first_applying(&mut search, &mut frontier, &mut bufs);
         let Some(index) = applies else {
@@ -233,7 +233,7 @@ impl Matcher {
             Located::Raw => req.path,
             Located::Decoded => &scratch.decoded,
         };
-        let Scratch { segs, caps, capbuf, qbuf, jwt, found, .. } = scratch;
+        let Scratch { segs, caps, capbuf, qbuf, jwt, roles, found, .. } = scratch;
         let n = segs.len();
         let depth = found.iter().find_map(|f| {
             let entry = set.entries.get(f.entry as usize)?;
@@ -246,7 +246,7 @@ impl Matcher {
             return Verdict::ShadowedByAsset;
         }
         let context = RequestContext::new(req);
-        let mut search = Search { set, req, path, segs, caps, capbuf, qbuf, jwt, token: None, context };
+        let mut search = Search { set, req, path, segs, caps, capbuf, qbuf, jwt, roles, token: None, context };
         let mut bufs = GuardBuffers {
             text: TextBuffers {
                 text: &mut scratch.text,
@@ -260,7 +260,8 @@ impl Matcher {
         self.try_rule(&mut search, rule as usize, record, depth, &mut bufs)
     }
 
-    /// Whether the request's token (verified once per request) grants one of `roles`.
+    /// Whether the request's token (verified once per request, its roles kept as byte ranges when
+    /// they are plain strings) grants one of `roles`.
     fn role_holds(
         &self,
         set: &ArchivedRuleSet,
@@ -270,10 +271,17 @@ impl Matcher {
         let token = *search.token.get_or_insert_with(|| {
             let secret = self.options.jwt_secret.as_deref()?;
             let token = search.req.cookies.get("nf_jwt")?;
-            jwt::verify(token, secret, &self.options.role_claim, now(&self.options), search.jwt)
+            let verified = jwt::verify(token, secret, &self.options.role_claim, now(&self.options), search.jwt)?;
+            let plain = jwt::plain_roles(search.jwt, verified, search.roles);
+            Some((verified, plain))
         });
-        let Some(token) = token else { return false };
-        jwt::grants(search.jwt, token, span(&set.values, roles).iter().map(|v| set.str(v)))
+        let Some((token, plain)) = token else { return false };
+        let wanted = span(&set.values, roles).iter().map(|v| set.str(v));
+        if plain {
+            jwt::grants_plain(search.jwt, search.roles, wanted)
+        } else {
+            jwt::grants(search.jwt, token, wanted)
+        }
     }
 }
 
@@ -331,8 +339,11 @@ struct Search<'s, 'r> {
     capbuf: &'s mut Vec<u8>,
     qbuf: &'s mut Vec<u8>,
     jwt: &'s mut Vec<u8>,
-    /// The `nf_jwt` token once verified: `Some(None)` when it is missing or invalid.
-    token: Option<Option<jwt::Verified>>,
+    /// The granted roles as byte ranges of `jwt`.
+    roles: &'s mut Vec<(u32, u32)>,
+    /// The `nf_jwt` token once verified, and whether its roles are in `roles`: `Some(None)` when
+    /// it is missing or invalid.
+    token: Option<Option<(jwt::Verified, bool)>>,
     context: RequestContext<'s>,
 }
 

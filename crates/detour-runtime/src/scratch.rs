@@ -20,6 +20,8 @@ pub struct Scratch {
     pub(crate) guard_path: Vec<u8>,
     pub(crate) guard_segs: Vec<(u32, u32)>,
     pub(crate) jwt: Vec<u8>,
+    /// The roles of the request's token, as ranges of `jwt`.
+    pub(crate) roles: Vec<(u32, u32)>,
     /// The last host looked up: (blob checksum, scheme, host) and its index. Requests to one
     /// server mostly share a host; the checksum keeps a swapped blob from reusing the index.
     pub(crate) host_cache: HostCache,
@@ -87,6 +89,7 @@ impl Scratch {
             guard_path: Vec::with_capacity(text),
             guard_segs: Vec::with_capacity(text / 2 + 1),
             jwt: Vec::with_capacity(bytes),
+            roles: Vec::with_capacity(crate::jwt::MAX_PLAIN_ROLES),
             host_cache: HostCache {
                 scheme: Vec::with_capacity(8),
                 host: Vec::with_capacity(256),
