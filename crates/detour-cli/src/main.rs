@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use detour_cli::{bench_cmd, check, compile_cmd, match_cmd, Failure};
+use detour_cli::{bench_cmd, check, compile_cmd, explain_cmd, match_cmd, Failure};
 
 /// Counts allocations, so `detour bench` can report allocations per match; only in a build with
 /// the `count-allocations` feature (`cargo xtask bench` turns it on), never in `serve`'s default.
@@ -61,6 +61,8 @@ enum Command {
     },
     /// Match one URL, or a JSONL file of requests, against rules or a blob.
     Match(match_cmd::MatchArgs),
+    /// Show the rules a URL reaches, why each did or did not apply, and the outcome.
+    Explain(explain_cmd::ExplainArgs),
     /// Serve a static site with its `_redirects` and `netlify.toml`, reloading them on change.
     Serve(ServeArgs),
     /// Compile, load and match, and print the figures.
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
         Command::Compile { files, out, allow_invalid } => compile_cmd::compile(&files, &out, allow_invalid),
         Command::Inspect { blob } => compile_cmd::inspect(&blob),
         Command::Match(args) => match_cmd::run(&args),
+        Command::Explain(args) => explain_cmd::run(&args),
         Command::Serve(args) => serve(args),
         Command::Bench { rules, requests, json } => bench_cmd::run(&rules, requests.as_ref(), json, allocations),
     };

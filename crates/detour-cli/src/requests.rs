@@ -49,6 +49,50 @@ impl Request {
     }
 }
 
+/// The request options of `match` and `explain`: what a URL alone does not say.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct RequestArgs {
+    /// The request's country code.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// The request's `Accept-Language`.
+    #[arg(long)]
+    pub language: Option<String>,
+    /// A cookie `NAME=VALUE`; repeatable.
+    #[arg(long = "cookie", value_name = "NAME=VALUE")]
+    pub cookies: Vec<String>,
+    /// A static file exists at the path: unforced rules do not apply.
+    #[arg(long)]
+    pub asset_exists: bool,
+    /// The site's JWT secret, for Role conditions.
+    #[arg(long)]
+    pub jwt_secret: Option<String>,
+    /// Dotted path of the roles claim in the JWT (default `app_metadata.roles`).
+    #[arg(long)]
+    pub jwt_role_claim: Option<String>,
+}
+
+impl RequestArgs {
+    /// The role-check settings.
+    pub fn roles(&self) -> crate::engine::RoleSettings {
+        crate::engine::RoleSettings { secret: self.jwt_secret.clone(), claim: self.jwt_role_claim.clone() }
+    }
+
+    /// The request for `url` with these options.
+    pub fn request(&self, url: &str) -> Result<Request, crate::Failure> {
+        let mut req = Request::from_url(url);
+        req.country = self.country.clone();
+        req.language = self.language.clone();
+        req.asset_exists = self.asset_exists;
+        for c in &self.cookies {
+            let (k, v) =
+                c.split_once('=').ok_or_else(|| crate::Failure::Usage(format!("--cookie `{c}`: write NAME=VALUE")))?;
+            req.cookies.push((k.to_string(), v.to_string()));
+        }
+        Ok(req)
+    }
+}
+
 /// A URL's authority as the matcher compares it: userinfo and port dropped, lower-case.
 fn host_of(authority: &str) -> String {
     let host = authority.rsplit('@').next().unwrap_or_default();
