@@ -7,6 +7,7 @@ pub mod answer;
 pub mod bench_cmd;
 pub mod check;
 pub mod compile_cmd;
+pub mod diff_cmd;
 pub mod engine;
 pub mod explain_cmd;
 pub mod load;
@@ -37,6 +38,8 @@ pub enum Failure {
     Usage(String),
     /// A file could not be read or written (exit 2).
     Io(String),
+    /// `detour diff` found requests whose outcome changes (exit 1); the report was printed.
+    OutcomesChanged,
 }
 
 impl Failure {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use detour_cli::{bench_cmd, check, compile_cmd, explain_cmd, match_cmd, Failure};
+use detour_cli::{bench_cmd, check, compile_cmd, diff_cmd, explain_cmd, match_cmd, Failure};
 
 /// Counts allocations, so `detour bench` can report allocations per match; only in a build with
 /// the `count-allocations` feature (`cargo xtask bench` turns it on), never in `serve`'s default.
@@ -63,6 +63,8 @@ enum Command {
     Match(match_cmd::MatchArgs),
     /// Show the rules a URL reaches, why each did or did not apply, and the outcome.
     Explain(explain_cmd::ExplainArgs),
+    /// Replay requests through two rule sets; report every request whose outcome changes; exit 1 if any.
+    Diff(diff_cmd::DiffArgs),
     /// Serve a static site with its `_redirects` and `netlify.toml`, reloading them on change.
     Serve(ServeArgs),
     /// Compile, load and match, and print the figures.
@@ -86,12 +88,13 @@ fn main() -> ExitCode {
         Command::Inspect { blob } => compile_cmd::inspect(&blob),
         Command::Match(args) => match_cmd::run(&args),
         Command::Explain(args) => explain_cmd::run(&args),
+        Command::Diff(args) => diff_cmd::run(&args),
         Command::Serve(args) => serve(args),
         Command::Bench { rules, requests, json } => bench_cmd::run(&rules, requests.as_ref(), json, allocations),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::RuleErrors) => ExitCode::from(1),
+        Err(Failure::RuleErrors | Failure::OutcomesChanged) => ExitCode::from(1),
         Err(Failure::Usage(msg) | Failure::Io(msg)) => {
             eprintln!("detour: {msg}");
             ExitCode::from(2)

@@ -106,6 +106,25 @@ fn host_of(authority: &str) -> String {
 }
 use serde_json::Value;
 
+/// Parses one line of a request log: a JSONL request (SPEC §5) when it starts with `{`, else an
+/// nginx or Apache access-log line in the common or combined format, whose quoted request line
+/// (`"GET /path?query HTTP/1.1"`) gives the request target. Such a log has no host or scheme:
+/// the request is `https` without a host, as a bare path given to `match` is.
+pub fn parse_log_line(line: &str) -> Result<Request, String> {
+    if line.trim_start().starts_with('{') {
+        return parse_request_line(line);
+    }
+    let (_, after_quote) = line.split_once('"').ok_or("neither a JSON request nor an access-log line")?;
+    let (request_line, _) = after_quote.split_once('"').ok_or("the access-log request line is not closed by \"")?;
+    let mut words = request_line.split_ascii_whitespace();
+    let _method = words.next().ok_or("the access-log request line is empty")?;
+    let target = words.next().ok_or("the access-log request line has no target")?;
+    if !(target.starts_with('/') || target.contains("://")) {
+        return Err(format!("the access-log request target `{target}` is not a path or URL"));
+    }
+    Ok(Request::from_url(target))
+}
+
 /// Parses one request line: `{"url": ..., "country": ..., "language": ..., "cookies": {...},
 /// "asset_exists": false}`; everything but `url` is optional. `cookies` may also be a `Cookie`
 /// header string (`a=1; b=2`).

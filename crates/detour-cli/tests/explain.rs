@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use detour_cli::answer::Answer;
 use detour_cli::engine::RoleSettings;
@@ -13,19 +13,9 @@ use detour_cli::loaded::{self, Loaded};
 use detour_cli::requests::parse_request_line;
 use detour_runtime::{Blob, Matcher, Verdict};
 use serde_json::Value;
-use support::cases::{fixtures, load_cases};
+use support::cases::load_cases;
+use support::data_cases::{expected, run_cases};
 use support::engines::roles;
-
-fn case_dirs() -> Vec<PathBuf> {
-    let root = fixtures().join("explain");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("fixtures/explain")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
-}
 
 /// Runs one case; `DETOUR_BLESS=1` writes a missing `expected.json` (to be read by a human).
 fn check(dir: &Path) -> Result<(), String> {
@@ -33,11 +23,7 @@ fn check(dir: &Path) -> Result<(), String> {
     let line = std::fs::read_to_string(dir.join("request.json")).map_err(|e| e.to_string())?;
     let req = parse_request_line(line.trim())?;
     let got = explain(&loaded, &req).to_json();
-    let expected_path = dir.join("expected.json");
-    if !expected_path.exists() && std::env::var_os("DETOUR_BLESS").is_some() {
-        std::fs::write(&expected_path, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();
-    }
-    let text = std::fs::read_to_string(&expected_path).map_err(|e| format!("{}: {e}", expected_path.display()))?;
+    let text = expected(&dir.join("expected.json"), &(serde_json::to_string_pretty(&got).unwrap() + "\n"))?;
     let expected: Value = serde_json::from_str(&text).map_err(|e| format!("expected.json: {e}"))?;
     if got != expected {
         return Err(format!("got\n{}\nexpected\n{}", serde_json::to_string_pretty(&got).unwrap(), text));
@@ -47,11 +33,7 @@ fn check(dir: &Path) -> Result<(), String> {
 
 #[test]
 fn explain_cases() {
-    let dirs = case_dirs();
-    assert!(dirs.len() >= 8, "only {} explain cases", dirs.len());
-    let failures: Vec<String> =
-        dirs.iter().filter_map(|d| check(d).err().map(|why| format!("{}: {why}", d.display()))).collect();
-    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n\n"));
+    run_cases("explain", 8, check);
 }
 
 #[test]
