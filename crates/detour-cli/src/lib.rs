@@ -13,6 +13,7 @@ pub mod explain_cmd;
 pub mod load;
 pub mod loaded;
 pub mod match_cmd;
+pub mod report;
 pub mod requests;
 pub mod serve;
 

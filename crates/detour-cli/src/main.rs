@@ -41,6 +41,12 @@ enum Command {
         /// `_redirects`, `netlify.toml` or `*.json` files (or site directories), in priority order.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// How to print the diagnostics.
+        #[arg(long, value_enum, default_value = "plain")]
+        format: detour_cli::report::Format,
+        /// Exit 1 on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Compile rule files into a blob; exit 1 with every diagnostic on rule errors.
     Compile {
@@ -83,7 +89,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check { files } => check::run(&files),
+        Command::Check { files, format, deny_warnings } => check::run(&files, format, deny_warnings),
         Command::Compile { files, out, allow_invalid } => compile_cmd::compile(&files, &out, allow_invalid),
         Command::Inspect { blob } => compile_cmd::inspect(&blob),
         Command::Match(args) => match_cmd::run(&args),

@@ -194,3 +194,21 @@ fn explain_json_with_a_cookie_option() {
     let bad = detour(&["explain", &rules, "/x", "--cookie", "novalue"], "");
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn check_deny_warnings_turns_warnings_into_exit_1() {
+    let dir = std::env::temp_dir().join(format!("detour-deny-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("_redirects");
+    std::fs::write(&file, "/a /b 102\n").unwrap();
+    let file = file.display().to_string();
+    let plain = detour(&["check", &file], "");
+    let denied = detour(&["check", "--deny-warnings", &file], "");
+    let json = detour(&["check", "--format", "json", &file], "");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(plain.status.code(), Some(0), "a warning alone passes");
+    assert!(text(&plain.stdout).contains("_redirects:1: warning: status 102 is not a final HTTP answer"));
+    assert_eq!(denied.status.code(), Some(1));
+    let line: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!((line["severity"].as_str(), line["code"].as_str()), (Some("warning"), Some("status-not-final")));
+}
