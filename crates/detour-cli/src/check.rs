@@ -29,8 +29,9 @@ pub fn site_of(texts: &Texts) -> (detour_rules::Parsed, Vec<Diagnostic>) {
 /// with exit code 1 on any error, or on any warning with `deny_warnings`.
 pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool) -> Result<(), Failure> {
     let (diagnostics, valid) = diagnostics(files)?;
-    let shown = render(&diagnostics, format);
-    let mut out = std::io::stdout().lock();
+    // Colour for the plain format; anstream strips it when stdout is no terminal or NO_COLOR is set.
+    let shown = render(&diagnostics, format, format == Format::Plain);
+    let mut out = anstream::stdout().lock();
     out.write_all(shown.as_bytes()).and_then(|()| out.flush()).map_err(|e| Failure::Io(format!("stdout: {e}")))?;
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;

@@ -16,6 +16,7 @@ pub mod match_cmd;
 pub mod report;
 pub mod requests;
 pub mod serve;
+pub mod snippet;
 
 use std::path::Path;
 

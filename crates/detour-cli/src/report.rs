@@ -17,10 +17,11 @@ pub enum Format {
     Sarif,
 }
 
-/// All diagnostics in `format`, ending with a newline when there are any.
-pub fn render(diagnostics: &[Diagnostic], format: Format) -> String {
+/// All diagnostics in `format`, ending with a newline when there are any; `styled` colours the
+/// plain format (for a terminal).
+pub fn render(diagnostics: &[Diagnostic], format: Format, styled: bool) -> String {
     match format {
-        Format::Plain => diagnostics.iter().map(|d| format!("{d}\n")).collect(),
+        Format::Plain => diagnostics.iter().map(|d| format!("{}\n", crate::snippet::draw(d, styled))).collect(),
         Format::Json => diagnostics.iter().map(|d| format!("{}\n", to_json(d))).collect(),
         Format::Sarif => format!("{:#}\n", sarif(diagnostics)),
     }

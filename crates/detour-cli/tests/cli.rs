@@ -208,6 +208,8 @@ fn check_deny_warnings_turns_warnings_into_exit_1() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(plain.status.code(), Some(0), "a warning alone passes");
     assert!(text(&plain.stdout).contains("_redirects:1: warning: status 102 is not a final HTTP answer"));
+    assert!(text(&plain.stdout).contains("= help: an informational status cannot end a response"));
+    assert!(!plain.stdout.contains(&0x1b), "no colour when piped");
     assert_eq!(denied.status.code(), Some(1));
     let line: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!((line["severity"].as_str(), line["code"].as_str()), (Some("warning"), Some("status-not-final")));
