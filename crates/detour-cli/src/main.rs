@@ -1,6 +1,6 @@
 //! `detour`: check, compile, inspect and match Netlify redirect rules.
 //!
-//! Exit codes: 0 ok, 1 rule errors, 2 usage or I/O errors.
+//! Exit codes: 0 ok, 1 rule errors (for `diff`: changed outcomes), 2 usage or I/O errors.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
