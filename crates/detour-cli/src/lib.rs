@@ -7,11 +7,16 @@ pub mod answer;
 pub mod bench_cmd;
 pub mod check;
 pub mod compile_cmd;
+pub mod diff_cmd;
 pub mod engine;
+pub mod explain_cmd;
 pub mod load;
+pub mod loaded;
 pub mod match_cmd;
+pub mod report;
 pub mod requests;
 pub mod serve;
+pub mod snippet;
 
 use std::path::Path;
 
@@ -35,6 +40,8 @@ pub enum Failure {
     Usage(String),
     /// A file could not be read or written (exit 2).
     Io(String),
+    /// `detour diff` found requests whose outcome changes (exit 1); the report was printed.
+    OutcomesChanged,
 }
 
 impl Failure {

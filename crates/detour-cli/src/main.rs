@@ -1,12 +1,12 @@
 //! `detour`: check, compile, inspect and match Netlify redirect rules.
 //!
-//! Exit codes: 0 ok, 1 rule errors, 2 usage or I/O errors.
+//! Exit codes: 0 ok, 1 rule errors (for `diff`: changed outcomes), 2 usage or I/O errors.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use detour_cli::{bench_cmd, check, compile_cmd, match_cmd, Failure};
+use detour_cli::{bench_cmd, check, compile_cmd, diff_cmd, explain_cmd, match_cmd, Failure};
 
 /// Counts allocations, so `detour bench` can report allocations per match; only in a build with
 /// the `count-allocations` feature (`cargo xtask bench` turns it on), never in `serve`'s default.
@@ -41,6 +41,12 @@ enum Command {
         /// `_redirects`, `netlify.toml` or `*.json` files (or site directories), in priority order.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// How to print the diagnostics.
+        #[arg(long, value_enum, default_value = "plain")]
+        format: detour_cli::report::Format,
+        /// Exit 1 on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Compile rule files into a blob; exit 1 with every diagnostic on rule errors.
     Compile {
@@ -61,6 +67,10 @@ enum Command {
     },
     /// Match one URL, or a JSONL file of requests, against rules or a blob.
     Match(match_cmd::MatchArgs),
+    /// Show the rules a URL reaches, why each did or did not apply, and the outcome.
+    Explain(explain_cmd::ExplainArgs),
+    /// Replay requests through two rule sets; report every request whose outcome changes; exit 1 if any.
+    Diff(diff_cmd::DiffArgs),
     /// Serve a static site with its `_redirects` and `netlify.toml`, reloading them on change.
     Serve(ServeArgs),
     /// Compile, load and match, and print the figures.
@@ -79,16 +89,18 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check { files } => check::run(&files),
+        Command::Check { files, format, deny_warnings } => check::run(&files, format, deny_warnings),
         Command::Compile { files, out, allow_invalid } => compile_cmd::compile(&files, &out, allow_invalid),
         Command::Inspect { blob } => compile_cmd::inspect(&blob),
         Command::Match(args) => match_cmd::run(&args),
+        Command::Explain(args) => explain_cmd::run(&args),
+        Command::Diff(args) => diff_cmd::run(&args),
         Command::Serve(args) => serve(args),
         Command::Bench { rules, requests, json } => bench_cmd::run(&rules, requests.as_ref(), json, allocations),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::RuleErrors) => ExitCode::from(1),
+        Err(Failure::RuleErrors | Failure::OutcomesChanged) => ExitCode::from(1),
         Err(Failure::Usage(msg) | Failure::Io(msg)) => {
             eprintln!("detour: {msg}");
             ExitCode::from(2)

@@ -5,11 +5,12 @@ use std::path::PathBuf;
 
 use crate::requests::Request;
 use clap::Args;
-use detour_runtime::{Blob, Matcher, Scratch};
+use detour_runtime::{Matcher, Scratch};
 
 use crate::answer::Answer;
 use crate::engine::{match_compiled, match_reference, RoleSettings};
-use crate::{compile_cmd, load, requests, Engine, Failure};
+use crate::requests::RequestArgs;
+use crate::{compile_cmd, loaded, requests, Engine, Failure};
 
 #[derive(Args)]
 pub struct MatchArgs {
@@ -24,31 +25,16 @@ pub struct MatchArgs {
     /// Which matcher answers.
     #[arg(long, value_enum, default_value = "compiled")]
     engine: Engine,
-    /// The request's country code.
-    #[arg(long)]
-    country: Option<String>,
-    /// The request's `Accept-Language`.
-    #[arg(long)]
-    language: Option<String>,
-    /// A cookie `NAME=VALUE`; repeatable.
-    #[arg(long = "cookie", value_name = "NAME=VALUE")]
-    cookies: Vec<String>,
-    /// A static file exists at the path: unforced rules do not apply.
-    #[arg(long)]
-    asset_exists: bool,
-    /// The site's JWT secret, for Role conditions.
-    #[arg(long)]
-    jwt_secret: Option<String>,
-    /// Dotted path of the roles claim in the JWT (default `app_metadata.roles`).
-    #[arg(long)]
-    jwt_role_claim: Option<String>,
+    /// The request's country, language, cookies, file and JWT settings.
+    #[command(flatten)]
+    request: RequestArgs,
     /// Print the single result as a JSON line instead of text.
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(args: &MatchArgs) -> Result<(), Failure> {
-    let roles = RoleSettings { secret: args.jwt_secret.clone(), claim: args.jwt_role_claim.clone() };
+    let roles = args.request.roles();
     let engine = load_engine(args, &roles)?;
     let mut scratch = Scratch::new();
     let config = roles.reference();
@@ -60,7 +46,7 @@ pub fn run(args: &MatchArgs) -> Result<(), Failure> {
     };
     match (&args.url, &args.requests) {
         (Some(url), _) => {
-            let req = single_request(args, url)?;
+            let req = args.request.request(url)?;
             let a = answer(&req);
             if args.json {
                 println!("{}", a.to_json());
@@ -79,44 +65,15 @@ enum Loaded {
     Reference(Vec<detour_rules::Rule>),
 }
 
-/// A blob is loaded as is; rules are parsed (invalid ones reported and dropped) and, for the
-/// compiled engine, compiled in memory.
+/// The compiled engine from rules or a blob ([`loaded::load`]); the reference engine from rules.
 fn load_engine(args: &MatchArgs, roles: &RoleSettings) -> Result<Loaded, Failure> {
-    if compile_cmd::is_blob(&args.rules) {
-        if args.engine == Engine::Reference {
-            return Err(Failure::Usage("--engine reference needs rule files, not a blob".to_string()));
+    match args.engine {
+        Engine::Compiled => Ok(Loaded::Compiled(loaded::load(&args.rules, roles, "match")?.matcher)),
+        Engine::Reference if compile_cmd::is_blob(&args.rules) => {
+            Err(Failure::Usage("--engine reference needs rule files, not a blob".to_string()))
         }
-        let blob = Blob::open(&args.rules).map_err(|e| Failure::Usage(e.to_string()))?;
-        return Ok(Loaded::Compiled(Matcher::new(blob, roles.runtime())));
+        Engine::Reference => Ok(Loaded::Reference(loaded::load_valid_rules(&args.rules, "match")?)),
     }
-    let site = load::load_rules(std::slice::from_ref(&args.rules))?;
-    let dropped = site.diagnostics.iter().filter(|d| d.is_error()).count();
-    for d in site.diagnostics.iter().filter(|d| d.is_error()) {
-        eprintln!("{d}");
-    }
-    if dropped > 0 {
-        eprintln!("detour match: {dropped} invalid rule(s) dropped; matching the {} valid one(s)", site.rules.len());
-    }
-    Ok(match args.engine {
-        Engine::Reference => Loaded::Reference(site.rules),
-        Engine::Compiled => {
-            let bytes = detour_compiler::compile(&site.rules).map_err(|e| Failure::Usage(e.to_string()))?;
-            let blob = Blob::from_bytes(&bytes).map_err(|e| Failure::Usage(e.to_string()))?;
-            Loaded::Compiled(Matcher::new(blob, roles.runtime()))
-        }
-    })
-}
-
-fn single_request(args: &MatchArgs, url: &str) -> Result<Request, Failure> {
-    let mut req = Request::from_url(url);
-    req.country = args.country.clone();
-    req.language = args.language.clone();
-    req.asset_exists = args.asset_exists;
-    for c in &args.cookies {
-        let (k, v) = c.split_once('=').ok_or_else(|| Failure::Usage(format!("--cookie `{c}`: write NAME=VALUE")))?;
-        req.cookies.push((k.to_string(), v.to_string()));
-    }
-    Ok(req)
 }
 
 /// Reads JSONL requests and writes one result line per request, in order. A bad request line

@@ -49,6 +49,50 @@ impl Request {
     }
 }
 
+/// The request options of `match` and `explain`: what a URL alone does not say.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct RequestArgs {
+    /// The request's country code.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// The request's `Accept-Language`.
+    #[arg(long)]
+    pub language: Option<String>,
+    /// A cookie `NAME=VALUE`; repeatable.
+    #[arg(long = "cookie", value_name = "NAME=VALUE")]
+    pub cookies: Vec<String>,
+    /// A static file exists at the path: unforced rules do not apply.
+    #[arg(long)]
+    pub asset_exists: bool,
+    /// The site's JWT secret, for Role conditions.
+    #[arg(long)]
+    pub jwt_secret: Option<String>,
+    /// Dotted path of the roles claim in the JWT (default `app_metadata.roles`).
+    #[arg(long)]
+    pub jwt_role_claim: Option<String>,
+}
+
+impl RequestArgs {
+    /// The role-check settings.
+    pub fn roles(&self) -> crate::engine::RoleSettings {
+        crate::engine::RoleSettings { secret: self.jwt_secret.clone(), claim: self.jwt_role_claim.clone() }
+    }
+
+    /// The request for `url` with these options.
+    pub fn request(&self, url: &str) -> Result<Request, crate::Failure> {
+        let mut req = Request::from_url(url);
+        req.country = self.country.clone();
+        req.language = self.language.clone();
+        req.asset_exists = self.asset_exists;
+        for c in &self.cookies {
+            let (k, v) =
+                c.split_once('=').ok_or_else(|| crate::Failure::Usage(format!("--cookie `{c}`: write NAME=VALUE")))?;
+            req.cookies.push((k.to_string(), v.to_string()));
+        }
+        Ok(req)
+    }
+}
+
 /// A URL's authority as the matcher compares it: userinfo and port dropped, lower-case.
 fn host_of(authority: &str) -> String {
     let host = authority.rsplit('@').next().unwrap_or_default();
@@ -61,6 +105,25 @@ fn host_of(authority: &str) -> String {
     host.to_ascii_lowercase()
 }
 use serde_json::Value;
+
+/// Parses one line of a request log: a JSONL request (SPEC §5) when it starts with `{`, else an
+/// nginx or Apache access-log line in the common or combined format, whose quoted request line
+/// (`"GET /path?query HTTP/1.1"`) gives the request target. Such a log has no host or scheme:
+/// the request is `https` without a host, as a bare path given to `match` is.
+pub fn parse_log_line(line: &str) -> Result<Request, String> {
+    if line.trim_start().starts_with('{') {
+        return parse_request_line(line);
+    }
+    let (_, after_quote) = line.split_once('"').ok_or("neither a JSON request nor an access-log line")?;
+    let (request_line, _) = after_quote.split_once('"').ok_or("the access-log request line is not closed by \"")?;
+    let mut words = request_line.split_ascii_whitespace();
+    let _method = words.next().ok_or("the access-log request line is empty")?;
+    let target = words.next().ok_or("the access-log request line has no target")?;
+    if !(target.starts_with('/') || target.contains("://")) {
+        return Err(format!("the access-log request target `{target}` is not a path or URL"));
+    }
+    Ok(Request::from_url(target))
+}
 
 /// Parses one request line: `{"url": ..., "country": ..., "language": ..., "cookies": {...},
 /// "asset_exists": false}`; everything but `url` is optional. `cookies` may also be a `Cookie`

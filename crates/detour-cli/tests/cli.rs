@@ -163,3 +163,54 @@ fn check_and_compile_survive_a_non_ascii_host_after_the_scheme() {
     assert_eq!(compile.status.code(), Some(0), "{}", text(&compile.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn explain_on_a_blob_names_each_rule_and_the_outcome() {
+    let dir = std::env::temp_dir().join(format!("detour-explain-blob-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let blob = dir.join("site.detour");
+    let rules = fixture("explain/conditions-then-winner/_redirects");
+    let compiled = detour(&["compile", &rules, "--out", &blob.display().to_string()], "");
+    assert_eq!(compiled.status.code(), Some(0), "{}", text(&compiled.stderr));
+    let out = detour(&["explain", &blob.display().to_string(), "/blog/a", "--country", "de"], "");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("_redirects:2  (blob) /news/:splat 301"), "{stdout}");
+    assert!(stdout.contains("a Country, Language or Cookie condition does not hold"), "{stdout}");
+    assert!(stdout.contains("the rule applies: the winner"), "{stdout}");
+    assert!(stdout.contains("outcome: 302 redirect -> /news/a"), "{stdout}");
+    assert!(!stdout.contains("/old"), "a rule whose key differs is not listed: {stdout}");
+}
+
+#[test]
+fn explain_json_with_a_cookie_option() {
+    let rules = fixture("explain/non-ascii-and-cookie/_redirects");
+    let out = detour(&["explain", &rules, "/café/x", "--cookie", "vip=1", "--json"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rules"][0]["verdict"], "applies");
+    assert_eq!(v["outcome"]["target"], "/menu/x");
+    let bad = detour(&["explain", &rules, "/x", "--cookie", "novalue"], "");
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn check_deny_warnings_turns_warnings_into_exit_1() {
+    let dir = std::env::temp_dir().join(format!("detour-deny-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("_redirects");
+    std::fs::write(&file, "/a /b 102\n").unwrap();
+    let file = file.display().to_string();
+    let plain = detour(&["check", &file], "");
+    let denied = detour(&["check", "--deny-warnings", &file], "");
+    let json = detour(&["check", "--format", "json", &file], "");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(plain.status.code(), Some(0), "a warning alone passes");
+    assert!(text(&plain.stdout).contains("_redirects:1: warning: status 102 is not a final HTTP answer"));
+    assert!(text(&plain.stdout).contains("= help: an informational status cannot end a response"));
+    assert!(!plain.stdout.contains(&0x1b), "no colour when piped");
+    assert_eq!(denied.status.code(), Some(1));
+    let line: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!((line["severity"].as_str(), line["code"].as_str()), (Some("warning"), Some("status-not-final")));
+}

@@ -52,7 +52,7 @@ pub enum Problem {
     #[error("condition `{0}` has an empty value: separate values with a single `,` and no spaces")]
     EmptyConditionItem(String),
     /// A condition key that is not Country, Language, Role, Cookie or Sign.
-    #[error("unknown condition `{0}`: use Country, Language, Role, Cookie or Sign")]
+    #[error("unknown condition `{0}`: use Country, Language, Role, Cookie or Sign{hint}", hint = crate::suggest::did_you_mean(.0, crate::suggest::CONDITION_NAMES))]
     UnknownCondition(String),
     /// A query constraint without `=`.
     #[error("query constraint `{0}` has no `=`: write `key=value` or `key=:name` between `from` and `to`")]
@@ -79,7 +79,7 @@ pub enum Problem {
     #[error("{0}")]
     BadShape(String),
     /// A field that a rule table must not have.
-    #[error("unknown field `{0}`: a redirect has from, to, status, force, query, conditions, headers and signed")]
+    #[error("unknown field `{0}`: a redirect has from, to, status, force, query, conditions, headers and signed{hint}", hint = crate::suggest::did_you_mean(.0, crate::suggest::FIELD_NAMES))]
     UnknownField(String),
     /// A field given twice, possibly under a legacy name.
     #[error("`{0}` is given twice (legacy names count: origin=from, destination=to, params/parameters=query, sign/signing=signed)")]
@@ -194,6 +194,14 @@ pub enum Problem {
     /// A query key constrained twice on one rule.
     #[error("query key `{0}` is constrained twice; only the last one counts")]
     DuplicateQueryKey(String),
+    /// A status no server sends as a final answer (1xx, an undefined 3xx, 600 and above).
+    #[error("status {status} is not a final HTTP answer: {serve}")]
+    StatusNotFinal {
+        /// The status.
+        status: u16,
+        /// What `detour serve` does with it.
+        serve: &'static str,
+    },
     /// `rate_limit`, which is not a redirect.
     #[error("`rate_limit` is a Netlify extension, not a redirect; it is ignored")]
     RateLimitIgnored,
@@ -212,7 +220,8 @@ impl Problem {
             | Problem::NamePrefix { .. }
             | Problem::DuplicateCondition(_)
             | Problem::DuplicateQueryKey(_)
-            | Problem::RateLimitIgnored => Severity::Warning,
+            | Problem::RateLimitIgnored
+            | Problem::StatusNotFinal { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -35,6 +35,7 @@ mod model;
 mod pattern;
 mod redirects_file;
 mod structured;
+mod suggest;
 
 use std::path::Path;
 

@@ -21,6 +21,9 @@ pub fn lint(rules: &[Rule]) -> Vec<Diagnostic> {
         } else if is_trailing_slash_loop(rule) {
             found.push((index, Problem::TrailingSlashLoop));
         }
+        if let Some(serve) = not_final(rule.status) {
+            found.push((index, Problem::StatusNotFinal { status: rule.status, serve }));
+        }
         for (short, long) in overlapping_names(rule) {
             found.push((index, Problem::NamePrefix { short, long }));
         }
@@ -35,6 +38,19 @@ pub fn lint(rules: &[Rule]) -> Vec<Diagnostic> {
             Some(Diagnostic::new(&source.file, source.line, None, problem, None))
         })
         .collect()
+}
+
+/// What `detour serve` does with a status that no server sends as a final answer, or `None`
+/// for a status clients understand (any 2xx, 4xx or 5xx is read by its class, RFC 9110 §15).
+fn not_final(status: u16) -> Option<&'static str> {
+    match status {
+        100..=199 => Some("an informational status cannot end a response; `serve` answers 500 instead"),
+        306 | 309..=399 => Some(
+            "`serve` sends it with a Location header, but clients read an unknown 3xx as 300 and need not follow it",
+        ),
+        600..=999 => Some("`serve` sends it, but it has no HTTP status class and clients may reject the response"),
+        _ => None,
+    }
 }
 
 /// The rules an earlier rule of the same pattern and host always wins over. Rules are grouped

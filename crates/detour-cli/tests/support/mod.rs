@@ -2,5 +2,6 @@
 #![allow(dead_code)]
 
 pub mod cases;
+pub mod data_cases;
 pub mod engines;
 pub mod jwt;
