@@ -178,12 +178,12 @@ fn fuzz_target(target: &'static str, seconds: u64) -> Result<Report, String> {
     Ok(report(Some(saved)))
 }
 
-/// `--smoke` (20 s a target), or `--time SECS`, optionally for named targets only.
+/// `--smoke` (10 s a target), or `--time SECS`, optionally for named targets only.
 pub fn command(args: &[String]) -> Result<(), String> {
     ensure_cargo_fuzz()?;
     let seconds: u64 = match args.iter().position(|a| a == "--time") {
         Some(i) => args.get(i + 1).and_then(|v| v.parse().ok()).ok_or("--time needs seconds")?,
-        None if args.iter().any(|a| a == "--smoke") => 20,
+        None if args.iter().any(|a| a == "--smoke") => 10,
         None => 60,
     };
     let named: Vec<&str> = args.iter().map(String::as_str).filter(|a| TARGETS.contains(a)).collect();
