@@ -91,24 +91,15 @@ impl Matcher {
         candidates::prepare(set, found, segs.len(), streams);
         let subject = Subject { path, segs, req };
         let context = RequestContext::new(req);
-        let mut bufs = GuardBuffers {
-            text: TextBuffers {
-                text: &mut scratch.text,
-                origin: &mut scratch.origin,
-                text2: &mut scratch.text2,
-                origin2: &mut scratch.origin2,
-            },
-            path: &mut scratch.guard_path,
-            segs: &mut scratch.guard_segs,
-        };
+        let mut bufs = scratch.substitution.guard();
         let mut search = Search { set, req, path, segs, caps, capbuf, qbuf, jwt, roles, token: None, context };
         let mut frontier = Frontier { found, opened: 0, streams, subject, value: split_value };
         let (applies, denied) = self.first_applying(&mut search, &mut frontier, &mut bufs);
         let Some(index) = applies else {
             return if denied { Outcome::Denied } else { Outcome::NoMatch };
         };
-        let Scratch { caps, capbuf, to, target, tail, text, origin, text2, origin2, .. } = scratch;
-        let mut bufs = TextBuffers { text, origin, text2, origin2 };
+        let Scratch { caps, capbuf, to, target, tail, substitution, .. } = scratch;
+        let mut bufs = substitution.text();
         decide(
             set,
             index,
@@ -247,16 +238,7 @@ impl Matcher {
         }
         let context = RequestContext::new(req);
         let mut search = Search { set, req, path, segs, caps, capbuf, qbuf, jwt, roles, token: None, context };
-        let mut bufs = GuardBuffers {
-            text: TextBuffers {
-                text: &mut scratch.text,
-                origin: &mut scratch.origin,
-                text2: &mut scratch.text2,
-                origin2: &mut scratch.origin2,
-            },
-            path: &mut scratch.guard_path,
-            segs: &mut scratch.guard_segs,
-        };
+        let mut bufs = scratch.substitution.guard();
         self.try_rule(&mut search, rule as usize, record, depth, &mut bufs)
     }
 

@@ -13,12 +13,8 @@ pub struct Scratch {
     pub(crate) to: Vec<u8>,
     pub(crate) target: Vec<u8>,
     pub(crate) tail: Vec<u8>,
-    pub(crate) text: Vec<u8>,
-    pub(crate) origin: Vec<u8>,
-    pub(crate) text2: Vec<u8>,
-    pub(crate) origin2: Vec<u8>,
-    pub(crate) guard_path: Vec<u8>,
-    pub(crate) guard_segs: Vec<(u32, u32)>,
+    /// The textual substitution's buffers and the loop guard's.
+    pub(crate) substitution: SubstitutionScratch,
     pub(crate) jwt: Vec<u8>,
     /// The roles of the request's token, as ranges of `jwt`.
     pub(crate) roles: Vec<(u32, u32)>,
@@ -38,6 +34,43 @@ pub struct Scratch {
 /// The most buckets a request opens in one split: one per prefix length of a segment-prefix split
 /// (the compiler keeps at most 8), or two for a language (tag and primary subtag).
 const MAX_BUCKETS_PER_SPLIT: usize = 8;
+
+/// Buffers of the textual substitution (SPEC §4) and of the loop guard's own match.
+#[derive(Debug, Default)]
+pub(crate) struct SubstitutionScratch {
+    text: Vec<u8>,
+    origin: Vec<u8>,
+    text2: Vec<u8>,
+    origin2: Vec<u8>,
+    guard_path: Vec<u8>,
+    guard_segs: Vec<(u32, u32)>,
+}
+
+impl SubstitutionScratch {
+    /// The substitution's text buffers.
+    pub(crate) fn text(&mut self) -> crate::substitute::TextBuffers<'_> {
+        crate::substitute::TextBuffers {
+            text: &mut self.text,
+            origin: &mut self.origin,
+            text2: &mut self.text2,
+            origin2: &mut self.origin2,
+        }
+    }
+
+    /// The loop guard's buffers: the substitution's and its own path and segments.
+    pub(crate) fn guard(&mut self) -> crate::guard::GuardBuffers<'_> {
+        crate::guard::GuardBuffers {
+            text: crate::substitute::TextBuffers {
+                text: &mut self.text,
+                origin: &mut self.origin,
+                text2: &mut self.text2,
+                origin2: &mut self.origin2,
+            },
+            path: &mut self.guard_path,
+            segs: &mut self.guard_segs,
+        }
+    }
+}
 
 /// See [`Scratch::host_cache`].
 #[derive(Debug, Default)]
@@ -82,12 +115,14 @@ impl Scratch {
             to: Vec::with_capacity(text),
             target: Vec::with_capacity(out),
             tail: Vec::with_capacity(out),
-            text: Vec::with_capacity(text),
-            origin: Vec::with_capacity(text),
-            text2: Vec::with_capacity(text),
-            origin2: Vec::with_capacity(text),
-            guard_path: Vec::with_capacity(text),
-            guard_segs: Vec::with_capacity(text / 2 + 1),
+            substitution: SubstitutionScratch {
+                text: Vec::with_capacity(text),
+                origin: Vec::with_capacity(text),
+                text2: Vec::with_capacity(text),
+                origin2: Vec::with_capacity(text),
+                guard_path: Vec::with_capacity(text),
+                guard_segs: Vec::with_capacity(text / 2 + 1),
+            },
             jwt: Vec::with_capacity(bytes),
             roles: Vec::with_capacity(crate::jwt::MAX_PLAIN_ROLES),
             host_cache: HostCache {
