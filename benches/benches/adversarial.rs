@@ -87,7 +87,7 @@ struct Alternatives {
 }
 
 fn alternatives(rules: &[Rule]) -> Alternatives {
-    let floor = rules.iter().enumerate().map(|(i, r)| (r.path.raw.as_bytes().to_vec(), i)).collect();
+    let floor = rules.iter().enumerate().map(|(i, r)| (r.path_as_written().as_bytes().to_vec(), i)).collect();
     let mut router = matchit::Router::new();
     for (i, r) in simple_subset(rules).iter().enumerate() {
         let _ = router.insert(to_matchit(r), i);

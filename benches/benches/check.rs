@@ -9,6 +9,11 @@ use detour_cli::load::Texts;
 use detour_rules::SourceKind;
 use detour_testkit::workload;
 
+/// The allocator the `detour` binary ships with (`crates/detour-cli/src/main.rs`): what is
+/// measured here is what `detour check` and `detour compile` do.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Every input of one size: (name, texts).
 fn inputs(n: usize) -> Vec<(&'static str, Texts)> {
     let redirects = workload::generate(n, 0, 42).rules;
@@ -39,11 +44,15 @@ fn check_and_compile(c: &mut Criterion) {
             for (name, texts) in &inputs {
                 g.bench_function(BenchmarkId::new(*name, n), |b| {
                     b.iter(|| {
-                        let (site, diagnostics) = detour_cli::check::site_of(texts);
                         if compile {
-                            black_box(detour_compiler::compile(&site.rules).map(|blob| blob.len()).ok());
+                            // What `detour compile` runs: the check, keeping its blob.
+                            let checked = detour_check::compiled(&detour_cli::load::as_sources(texts));
+                            black_box(checked.blob.map(|blob| blob.len()).ok());
+                            black_box((checked.site.rules.len(), checked.diagnostics.len()))
+                        } else {
+                            let (site, diagnostics) = detour_cli::check::site_of(texts);
+                            black_box((site.rules.len(), diagnostics.len()))
                         }
-                        black_box((site.rules.len(), diagnostics.len()))
                     })
                 });
             }
@@ -52,5 +61,24 @@ fn check_and_compile(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, check_and_compile);
+/// The parsers alone, so the cost a format adds to `check` shows apart from what every format
+/// shares (lint, engine warnings).
+fn parse_only(c: &mut Criterion) {
+    for n in sizes() {
+        let mut g = c.benchmark_group("parse");
+        g.sample_size(10);
+        g.throughput(Throughput::Elements(n as u64));
+        for (name, texts) in &inputs(n) {
+            g.bench_function(BenchmarkId::new(*name, n), |b| {
+                b.iter(|| {
+                    let parsed = detour_rules::parse_site(&detour_cli::load::as_sources(texts));
+                    black_box((parsed.rules.len(), parsed.diagnostics.len()))
+                })
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, check_and_compile, parse_only);
 criterion_main!(benches);

@@ -24,25 +24,46 @@ use detour_rules::{Diagnostic, Parsed, SourceKind};
 /// Parses a site's sources (in priority order) and returns its valid rules and every diagnostic,
 /// each with its source line, in file and line order.
 pub fn site(sources: &[(SourceKind, &[u8], &str)]) -> (Parsed, Vec<Diagnostic>) {
-    let mut site = detour_rules::parse_site(sources);
-    let mut diagnostics = std::mem::take(&mut site.diagnostics);
-    diagnostics.extend(engine_warnings(&site.rules));
-    detour_rules::fill_source_lines(&mut diagnostics, sources);
-    detour_rules::sort_diagnostics(&mut diagnostics, sources.iter().map(|s| s.2));
-    (site, diagnostics)
+    let checked = compiled(sources);
+    (checked.site, checked.diagnostics)
 }
 
-/// The warnings only the compiled engine can give: the loop guard's (SPEC §3.10), and the runs of
-/// rules its index cannot divide (`docs/limits.md`).
-fn engine_warnings(rules: &[detour_rules::Rule]) -> Vec<Diagnostic> {
+/// A site checked and compiled in one run.
+#[derive(Debug)]
+pub struct Checked {
+    /// The valid rules (the site's diagnostics are moved to `diagnostics`).
+    pub site: Parsed,
+    /// Every diagnostic, each with its source line, in file and line order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The blob of the valid rules, or why they could not be compiled.
+    pub blob: Result<Vec<u8>, detour_compiler::CompileError>,
+}
+
+/// [`site`], keeping the blob its engine warnings were computed from: `detour compile` writes
+/// that blob rather than compiling the rules a second time.
+pub fn compiled(sources: &[(SourceKind, &[u8], &str)]) -> Checked {
+    let mut site = detour_rules::parse_site(sources);
+    let mut diagnostics = std::mem::take(&mut site.diagnostics);
+    let blob = engine_warnings(&site.rules, &mut diagnostics);
+    detour_rules::fill_source_lines(&mut diagnostics, sources);
+    detour_rules::sort_diagnostics(&mut diagnostics, sources.iter().map(|s| s.2));
+    Checked { site, diagnostics, blob }
+}
+
+/// Compiles the rules and adds the warnings only the compiled engine can give: the loop guard's
+/// (SPEC §3.10), and the runs of rules its index cannot divide (`docs/limits.md`).
+fn engine_warnings(
+    rules: &[detour_rules::Rule],
+    out: &mut Vec<Diagnostic>,
+) -> Result<Vec<u8>, detour_compiler::CompileError> {
     let options = detour_compiler::CompileOptions::default();
-    let Ok((blob, lists)) = detour_compiler::compile_with_report(rules, &options) else { return Vec::new() };
-    let mut out: Vec<Diagnostic> = lists.iter().filter_map(|list| linear_warning(rules, list)).collect();
-    if let Ok(blob) = detour_runtime::Blob::from_bytes(&blob) {
-        let matcher = detour_runtime::Matcher::new(blob, detour_runtime::MatchOptions::default());
+    let (blob, lists) = detour_compiler::compile_with_report(rules, &options)?;
+    out.extend(lists.iter().filter_map(|list| linear_warning(rules, list)));
+    if let Ok(validated) = detour_runtime::Blob::from_bytes(&blob) {
+        let matcher = detour_runtime::Matcher::new(validated, detour_runtime::MatchOptions::default());
         out.extend(loop_warnings::warnings(rules, &matcher));
     }
-    out
+    Ok(blob)
 }
 
 /// The warning for a run of rules the index cannot divide, at its first rule, naming the others.

@@ -68,8 +68,8 @@ impl Answer {
                     negative: d.negative,
                     to: String::from_utf8_lossy(&d.to).into_owned(),
                     target: d.target,
-                    headers: rule.headers.clone(),
-                    signed: rule.signed.clone(),
+                    headers: rule.headers.to_vec(),
+                    signed: rule.signed.as_deref().map(str::to_string),
                 }))
             }
         }

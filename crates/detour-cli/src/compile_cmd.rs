@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use detour_format::{Header, HEADER_LEN};
 use detour_runtime::Blob;
 
-use crate::{check, Failure};
+use crate::{load, Failure};
 
 /// Compiles rule files into a blob at `out`. On any rule error, prints every diagnostic and
 /// writes nothing, unless `allow_invalid` (then invalid rules are dropped, as Netlify does).
 pub fn compile(files: &[PathBuf], out: &Path, allow_invalid: bool) -> Result<(), Failure> {
-    let (site, diagnostics) = check::site(files)?;
+    let checked = detour_check::compiled(&load::as_sources(&load::read_texts(files)?));
+    let (site, diagnostics) = (checked.site, checked.diagnostics);
     for d in &diagnostics {
         eprintln!("{d}");
     }
@@ -19,7 +20,8 @@ pub fn compile(files: &[PathBuf], out: &Path, allow_invalid: bool) -> Result<(),
         eprintln!("detour compile: {errors} error(s); no blob written (use --allow-invalid to drop invalid rules)");
         return Err(Failure::RuleErrors);
     }
-    let blob = detour_compiler::compile(&site.rules).map_err(|e| Failure::Usage(e.to_string()))?;
+    // The blob the check compiled: the rules are compiled once.
+    let blob = checked.blob.map_err(|e| Failure::Usage(e.to_string()))?;
     // Write beside the target and rename, so a server mapping the old blob never sees a
     // half-written file.
     let tmp = out.with_extension("detour-tmp");

@@ -101,7 +101,7 @@ fn step(matcher: &Matcher, rules: Option<&[detour_rules::Rule]>, rule: usize, ve
         rule,
         file: display_file(&String::from_utf8_lossy(set.file_of(rule))),
         line: record.map_or(0, |r| r.line.to_native()),
-        from: source.map(|r| r.from.clone()),
+        from: source.map(|r| r.from.to_string()),
         to: record.map_or_else(String::new, |r| String::from_utf8_lossy(set.to(r)).into_owned()),
         status: record.map_or(0, |r| r.status.to_native()),
         verdict,

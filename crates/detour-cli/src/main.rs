@@ -14,6 +14,12 @@ use detour_cli::{bench_cmd, check, compile_cmd, diff_cmd, explain_cmd, match_cmd
 #[global_allocator]
 static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
 
+/// jemalloc otherwise: glibc's malloc kept the large buffers a compile frees resident, so a
+/// million-rule compile peaked 16% higher with it (`BENCHMARKS.md`, issue 11).
+#[cfg(all(not(feature = "count-allocations"), not(target_env = "msvc")))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[cfg(feature = "count-allocations")]
 fn allocations() -> u64 {
     let stats = GLOBAL.stats();

@@ -2,7 +2,7 @@
 //! a key table with one entry per distinct key holding its exact and prefix rules in ascending
 //! order, and a hash table over the entries.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use detour_format::{
     entry_kinds, probe_table, slot_tag, split_hash, split_table, Entry, KeyTable, Span, Split, SplitBucket, Str, NONE,
@@ -10,7 +10,9 @@ use detour_format::{
 };
 
 use crate::lower::{IndexKey, KeyKind};
-use crate::pool::{HashIndex, Pool};
+use hashbrown::HashTable;
+
+use crate::pool::Pool;
 use crate::split::{plan, SplitPlan};
 use crate::CompileError;
 use detour_rules::Rule;
@@ -34,20 +36,60 @@ pub struct LinearList {
 const MAX_ENTRIES: usize = SLOT_ENTRY_MASK as usize - 1;
 
 struct EntryBuilder {
-    table: (u32, u64),
+    /// The entry's (scope, mask), numbered in `IndexBuilder::tables`: a site has a million
+    /// entries and a few thousand tables.
+    table: u32,
     depth: u8,
     hash: u64,
     key: Str,
-    /// Exact and prefix rules, ascending (rules are inserted in order).
-    lists: [Vec<u32>; 2],
 }
 
 /// The entries of every key table, in creation order so the output is deterministic.
 #[derive(Default)]
 pub struct IndexBuilder {
     entries: Vec<EntryBuilder>,
-    /// Entries by key hash mixed with the scope and mask.
-    by_key: HashIndex<Vec<u32>>,
+    /// Every (scope, mask) that has entries, in order of first use, and their numbers.
+    tables: Vec<(u32, u64)>,
+    table_numbers: HashMap<(u32, u64), u32>,
+    /// Entry numbers, found by key hash mixed with the scope and mask.
+    by_key: HashTable<u32>,
+    /// (entry × 2 + list, rule) in insertion order, list 0 the exact rules and 1 the prefix
+    /// rules: one flat vector, where a vector per entry cost an allocation for each of a
+    /// million entries.
+    postings: Vec<(u32, u32)>,
+}
+
+/// Every entry's two rule lists, ascending, in one vector.
+struct EntryLists {
+    /// `starts[2e + k]..starts[2e + k + 1]` is list `k` of entry `e` in `ids`.
+    starts: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+impl EntryLists {
+    /// Groups the postings by entry and list, keeping each list's (ascending) order.
+    fn group(postings: Vec<(u32, u32)>, entries: usize) -> EntryLists {
+        // Rule numbers are u32, so there are fewer than 2^32 postings.
+        let mut starts = vec![0u32; entries * 2 + 1];
+        for &(list, _) in &postings {
+            starts[list as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut ids = vec![0u32; postings.len()];
+        for (list, rule) in postings {
+            ids[next[list as usize] as usize] = rule;
+            next[list as usize] += 1;
+        }
+        EntryLists { starts, ids }
+    }
+
+    /// The exact and the prefix list of entry `e`.
+    fn of(&self, e: usize) -> [&[u32]; 2] {
+        [0, 1].map(|k| &self.ids[self.starts[2 * e + k] as usize..self.starts[2 * e + k + 1] as usize])
+    }
 }
 
 /// The built arrays.
@@ -83,13 +125,12 @@ impl IndexBuilder {
     ) -> Result<(), CompileError> {
         let table = (scope, key.mask);
         let mixed = mixed(key.hash, table);
-        let existing = self.by_key.get(&mixed).and_then(|ids| {
-            ids.iter().copied().find(|&e| {
-                let b = &self.entries[e as usize];
-                b.table == table && b.depth == key.depth && pool.get(b.key) == key.text.as_slice()
-            })
+        let table_number = self.table_number(table)?;
+        let existing = self.by_key.find(mixed, |&e| {
+            let b = &self.entries[e as usize];
+            b.table == table_number && b.depth == key.depth && pool.get(b.key) == key.text.as_slice()
         });
-        let entry = match existing {
+        let entry = match existing.copied() {
             Some(e) => e,
             None => {
                 if self.entries.len() >= MAX_ENTRIES {
@@ -98,20 +139,29 @@ impl IndexBuilder {
                 u16::try_from(key.text.len()).map_err(|_| CompileError::TooLarge("index key"))?;
                 let key_str = pool.add_within(&key.text, to)?;
                 let e = self.entries.len() as u32;
-                self.entries.push(EntryBuilder {
-                    table,
-                    depth: key.depth,
-                    hash: key.hash,
-                    key: key_str,
-                    lists: Default::default(),
+                self.entries.push(EntryBuilder { table: table_number, depth: key.depth, hash: key.hash, key: key_str });
+                let (entries, tables) = (&self.entries, &self.tables);
+                self.by_key.insert_unique(mixed, e, |&e| {
+                    let b = &entries[e as usize];
+                    self::mixed(b.hash, tables[b.table as usize])
                 });
-                self.by_key.entry(mixed).or_default().push(e);
                 e
             }
         };
-        let list = usize::from(key.kind != KeyKind::Exact);
-        self.entries[entry as usize].lists[list].push(rule);
+        let list = u32::from(key.kind != KeyKind::Exact);
+        self.postings.push((entry * 2 + list, rule));
         Ok(())
+    }
+
+    /// The number of a (scope, mask) table, numbering it on first use.
+    fn table_number(&mut self, table: (u32, u64)) -> Result<u32, CompileError> {
+        if let Some(&n) = self.table_numbers.get(&table) {
+            return Ok(n);
+        }
+        let n = u32::try_from(self.tables.len()).map_err(|_| CompileError::TooLarge("index"))?;
+        self.tables.push(table);
+        self.table_numbers.insert(table, n);
+        Ok(n)
     }
 
     /// Lays out the entries, their lists (with a split for each list of at least `split_min`
@@ -123,48 +173,51 @@ impl IndexBuilder {
         split_min: usize,
         pool: &mut Pool,
     ) -> Result<BuiltIndex, CompileError> {
+        let grouped = EntryLists::group(self.postings, self.entries.len());
         let mut entries = Vec::with_capacity(self.entries.len());
-        let mut lists = Lists::default();
+        let mut lists = Lists { rule_ids: Vec::with_capacity(grouped.ids.len()), ..Lists::default() };
         let mut linear = Vec::new();
         let mut tables: BTreeMap<(u32, u64), (KeyTable, Vec<u32>)> = BTreeMap::new();
         for (i, b) in self.entries.iter().enumerate() {
+            let entry_lists = grouped.of(i);
+            let table_key = self.tables[b.table as usize];
             let kinds = [entry_kinds::EXACT, entry_kinds::PREFIX]
                 .iter()
-                .zip(&b.lists)
+                .zip(&entry_lists)
                 .filter(|(_, l)| !l.is_empty())
                 .fold(0, |k, (bit, _)| k | bit);
-            let total: usize = b.lists.iter().map(Vec::len).sum();
+            let total: usize = entry_lists.iter().map(|l| l.len()).sum();
             let (rules, kinds) = if total == 1 {
-                (b.lists.iter().flatten().copied().next().unwrap_or_default(), kinds)
+                (entry_lists.iter().copied().flatten().copied().next().unwrap_or_default(), kinds)
             } else {
-                let head = literal_head(pool.get(b.key), b.table.1);
+                let head = literal_head(pool.get(b.key), table_key.1);
                 let plans = [0, 1].map(|k| {
-                    let list = &b.lists[k];
+                    let list = entry_lists[k];
                     (list.len() >= split_min.max(2))
                         .then(|| plan(list, k == 0, (usize::from(b.depth), &head), rules))
                         .flatten()
                 });
-                for (list, plan) in b.lists.iter().zip(&plans) {
-                    let walked = plan.as_ref().map_or(list, |p| &p.rest);
+                for (&list, plan) in entry_lists.iter().zip(&plans) {
+                    let walked = plan.as_ref().map_or(list, |p| &p.rest[..]);
                     if walked.len() >= LINEAR_WARN {
                         linear.push(LinearList {
                             key: pool.get(b.key).to_vec(),
-                            scope: b.table.0,
-                            rules: walked.clone(),
+                            scope: table_key.0,
+                            rules: walked.to_vec(),
                         });
                     }
                 }
-                lists.entry(b, plans, kinds, pool)?
+                lists.entry(entry_lists, plans, kinds, pool)?
             };
             entries.push(Entry { key: b.key.start, rules, key_len: b.key.len as u16, depth: b.depth, kinds });
             let (table, members) = tables
-                .entry(b.table)
-                .or_insert_with(|| (KeyTable { mask: b.table.1, ..KeyTable::default() }, Vec::new()));
+                .entry(table_key)
+                .or_insert_with(|| (KeyTable { mask: table_key.1, ..KeyTable::default() }, Vec::new()));
             let bit = 1u64 << b.depth.min(63);
-            if !b.lists[0].is_empty() {
+            if !entry_lists[0].is_empty() {
                 table.exact_depths |= bit;
             }
-            if !b.lists[1].is_empty() {
+            if !entry_lists[1].is_empty() {
                 table.prefix_depths |= bit;
             }
             members.push(i as u32);
@@ -252,7 +305,7 @@ impl Lists {
     /// Returns the entry's `rules` and `kinds`.
     fn entry(
         &mut self,
-        b: &EntryBuilder,
+        entry_lists: [&[u32]; 2],
         plans: [Option<SplitPlan>; 2],
         kinds: u8,
         pool: &mut Pool,
@@ -262,13 +315,13 @@ impl Lists {
             .map(|p| p.as_ref().map_or(Ok(NONE), |p| self.split(p, pool)))
             .collect::<Result<Vec<u32>, _>>()?;
         let start = too_large(self.rule_ids.len(), "rule lists")?;
-        self.rule_ids.extend(b.lists.iter().map(|l| l.len() as u32));
+        self.rule_ids.extend(entry_lists.iter().map(|l| l.len() as u32));
         let mut kinds = kinds | entry_kinds::LIST;
         if plans.iter().any(Option::is_some) {
             self.rule_ids.extend(&split_numbers);
             kinds |= entry_kinds::SPLIT;
         }
-        self.rule_ids.extend(b.lists.iter().flatten().copied());
+        self.rule_ids.extend(entry_lists.iter().copied().flatten().copied());
         Ok((start, kinds))
     }
 

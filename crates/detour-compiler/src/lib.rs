@@ -83,7 +83,7 @@ pub fn compile(rules: &[Rule]) -> Result<Vec<u8>, CompileError> {
 /// Compiles rules (in priority order) into a complete blob, laid out as `options` say.
 pub fn compile_with(rules: &[Rule], options: &CompileOptions) -> Result<Vec<u8>, CompileError> {
     let set = build_rule_set(rules, options)?;
-    detour_format::write_blob(&set).map_err(|e| CompileError::Serialize(e.to_string()))
+    detour_format::write_blob_from(set).map_err(|e| CompileError::Serialize(e.to_string()))
 }
 
 fn index(len: usize, what: &'static str) -> Result<u32, CompileError> {
@@ -120,7 +120,7 @@ impl SiteShape {
             if let Some((depth, _, hash)) = lower::literal_head(&rule.path.segments) {
                 *shape
                     .sharing
-                    .entry((shape.scope_of(rule.host.as_ref().map(lower::host_key)), depth, hash))
+                    .entry((shape.scope_of(rule.host.as_deref().map(lower::host_key)), depth, hash))
                     .or_default() += 1;
             }
         }
@@ -150,13 +150,13 @@ pub fn compile_with_report(
     options: &CompileOptions,
 ) -> Result<(Vec<u8>, Vec<LinearList>), CompileError> {
     let (set, linear) = build(rules, options)?;
-    let blob = detour_format::write_blob(&set).map_err(|e| CompileError::Serialize(e.to_string()))?;
+    let blob = detour_format::write_blob_from(set).map_err(|e| CompileError::Serialize(e.to_string()))?;
     Ok((blob, linear))
 }
 
 fn build(rules: &[Rule], options: &CompileOptions) -> Result<(RuleSet, Vec<LinearList>), CompileError> {
     let shape = SiteShape::of(rules)?;
-    let mut pool = Pool::with_capacity(rules.len() * 32);
+    let mut pool = Pool::with_capacity(rules.len() * 32, rules.len() + rules.len() / 2);
     let mut set = RuleSet { rules: Vec::with_capacity(rules.len()), ..RuleSet::default() };
     let mut current_file: Option<String> = None;
     let mut entries = IndexBuilder::default();

@@ -97,10 +97,10 @@ pub fn lower(rule: &Rule) -> Lowered {
             .segments
             .iter()
             .map(|s| match s {
-                Segment::Literal(l) => (segment_kind::LITERAL, l.clone()),
+                Segment::Literal(l) => (segment_kind::LITERAL, l.to_vec()),
                 Segment::Placeholder(n) => (segment_kind::PLACEHOLDER, n.as_bytes().to_vec()),
                 Segment::Splat => (segment_kind::SPLAT, Vec::new()),
-                Segment::PrefixSplat(p) => (segment_kind::PREFIX, p.clone()),
+                Segment::PrefixSplat(p) => (segment_kind::PREFIX, p.to_vec()),
             })
             .collect()
     };
@@ -151,16 +151,16 @@ pub fn lower(rule: &Rule) -> Lowered {
         file: base_name(&rule.source.file),
         status: rule.status,
         flags,
-        to: rule.to.clone(),
+        to: rule.to.to_string(),
         parts,
         key,
         segments,
         query,
-        conditions: [c.country.clone(), c.language.clone(), c.role.clone(), c.cookie.clone()],
-        headers: rule.headers.clone(),
-        signed: rule.signed.clone(),
+        conditions: [c.country.to_vec(), c.language.to_vec(), c.role.to_vec(), c.cookie.to_vec()],
+        headers: rule.headers.to_vec(),
+        signed: rule.signed.as_deref().map(str::to_string),
         guard,
-        host: rule.host.as_ref().map(host_key),
+        host: rule.host.as_deref().map(host_key),
     }
 }
 
@@ -171,7 +171,7 @@ pub fn host_key(host: &HostMatch) -> (u8, String) {
 
 /// The scope key of a rule with a host.
 pub fn scope_key(rule: &Rule) -> Option<(u8, String)> {
-    rule.host.as_ref().map(host_key)
+    rule.host.as_deref().map(host_key)
 }
 
 /// The literal head of a pattern's key (see [`IndexKey::literal_head`]).

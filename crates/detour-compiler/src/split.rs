@@ -59,11 +59,11 @@ fn values(kind: u8, rule: &Rule, depth: usize, head: &[u8], query_key: &[u8]) ->
         // A pattern that ends in a literal: the request's last segment must equal it (the
         // matcher's last block, wildcards or not).
         split_kind::LAST_SEGMENT => match segments.last() {
-            Some(Segment::Literal(text)) if segments.len() > depth => vec![text.clone()],
+            Some(Segment::Literal(text)) if segments.len() > depth => vec![text.to_vec()],
             _ => Vec::new(),
         },
         split_kind::SEGMENT_PREFIX => match segments.get(depth) {
-            Some(Segment::PrefixSplat(text)) => vec![text.clone()],
+            Some(Segment::PrefixSplat(text)) => vec![text.to_vec()],
             _ => Vec::new(),
         },
         split_kind::QUERY if !guarded => rule

@@ -103,22 +103,59 @@ pub fn slot_table(hashes: impl ExactSizeIterator<Item = u64>) -> Vec<u32> {
 
 /// Serializes a rule set into a complete blob: header, then the archive.
 pub fn write_blob(set: &RuleSet) -> Result<Vec<u8>, rkyv::rancor::Error> {
-    // Sized from the tables up front, so serializing a large set does not regrow (and re-zero)
-    // its buffer many times.
-    let estimate = set.pool.len()
-        + 32 * (set.rules.len() + set.details.len() + set.entries.len() + set.segments.len() + set.parts.len())
-        + 4 * (set.slots.len() + set.rule_ids.len() + set.host_slots.len() + set.split_slots.len())
-        + 32 * (set.splits.len() + set.split_buckets.len())
-        + 4096;
-    let payload = rkyv::api::high::to_bytes_in::<_, rkyv::rancor::Error>(
-        set,
-        rkyv::util::AlignedVec::<16>::with_capacity(estimate),
-    )?;
-    let rule_count = u32::try_from(set.rules.len()).unwrap_or(u32::MAX);
+    let payload = archive(set)?;
+    Ok(with_header(&payload, set.rules.len()))
+}
+
+/// [`write_blob`] for a rule set the caller no longer needs: the set is dropped as soon as it is
+/// archived, so a large site never holds the set, the archive and the blob at once.
+pub fn write_blob_from(set: RuleSet) -> Result<Vec<u8>, rkyv::rancor::Error> {
+    let payload = archive(&set)?;
+    let rule_count = set.rules.len();
+    drop(set);
+    Ok(with_header(&payload, rule_count))
+}
+
+fn with_header(payload: &[u8], rule_count: usize) -> Vec<u8> {
+    let rule_count = u32::try_from(rule_count).unwrap_or(u32::MAX);
     let mut blob = Vec::with_capacity(HEADER_LEN + payload.len());
-    blob.extend_from_slice(&Header::for_payload(&payload, rule_count).to_bytes());
-    blob.extend_from_slice(&payload);
-    Ok(blob)
+    blob.extend_from_slice(&Header::for_payload(payload, rule_count).to_bytes());
+    blob.extend_from_slice(payload);
+    blob
+}
+
+fn archive(set: &RuleSet) -> Result<rkyv::util::AlignedVec<16>, rkyv::rancor::Error> {
+    let buffer = rkyv::util::AlignedVec::<16>::with_capacity(archived_size_estimate(set));
+    rkyv::api::high::to_bytes_in::<_, rkyv::rancor::Error>(set, buffer)
+}
+
+/// The archive's size, from its tables (every table archives as its records, which are plain
+/// data of the same size), plus room for the root and alignment: the buffer is allocated once,
+/// neither regrown nor twice too large.
+fn archived_size_estimate(set: &RuleSet) -> usize {
+    fn table<T>(items: &[T]) -> usize {
+        std::mem::size_of_val(items) + std::mem::align_of::<T>()
+    }
+    table(&set.pool)
+        + table(&set.files)
+        + table(&set.rules)
+        + table(&set.details)
+        + table(&set.segments)
+        + table(&set.parts)
+        + table(&set.queries)
+        + table(&set.extras)
+        + table(&set.values)
+        + table(&set.headers)
+        + table(&set.entries)
+        + table(&set.tables)
+        + table(&set.slots)
+        + table(&set.rule_ids)
+        + table(&set.splits)
+        + table(&set.split_buckets)
+        + table(&set.split_slots)
+        + table(&set.hosts)
+        + table(&set.host_slots)
+        + 4096
 }
 
 /// Validates an archive (rkyv's structural checks, then every index) and returns its root.

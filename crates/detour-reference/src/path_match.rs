@@ -56,7 +56,7 @@ pub fn match_segments<'p>(pattern: &'p [Segment], path: &[u8], segs: &[Span]) ->
         for s in 0..=n {
             let next = |k: usize| can[(p + 1) * width + k];
             can[p * width + s] = match &pattern[p] {
-                Segment::Literal(lit) => s < n && seg(s) == lit.as_slice() && next(s + 1),
+                Segment::Literal(lit) => s < n && seg(s) == &**lit && next(s + 1),
                 Segment::Placeholder(_) => s < n && !seg(s).is_empty() && next(s + 1),
                 Segment::Splat => any_from[s],
                 Segment::PrefixSplat(prefix) => s < n && seg(s).starts_with(prefix) && any_from[s + 1],
@@ -73,7 +73,7 @@ pub fn match_segments<'p>(pattern: &'p [Segment], path: &[u8], segs: &[Span]) ->
         match element {
             Segment::Literal(_) => s += 1,
             Segment::Placeholder(name) => {
-                captures.push((name.as_str(), seg(s).to_vec()));
+                captures.push((&**name, seg(s).to_vec()));
                 s += 1;
             }
             Segment::Splat => {

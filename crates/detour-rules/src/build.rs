@@ -12,17 +12,16 @@ pub(crate) fn parse_from(from: &str) -> Result<(Option<HostMatch>, PathPattern),
     if from.len() > limits::MAX_URL_BYTES {
         return Err(Problem::UrlTooLong { field: "from", len: from.len() });
     }
+    let path = crate::model::path_of(from);
     let (host, path) = if from.starts_with('/') {
-        (None, from)
+        (None, path)
     } else if let Some(scheme_len) = url_scheme_len(from) {
         let scheme = if scheme_len == 7 { Scheme::Http } else { Scheme::Https };
         let rest = &from[scheme_len..];
-        let host_end = rest.find('/').unwrap_or(rest.len());
-        let host = strip_port(&rest[..host_end]);
+        let host = strip_port(rest.split('/').next().unwrap_or_default());
         if host.is_empty() || host.contains(['@', '?', '#']) {
             return Err(Problem::InvalidFrom(from.to_string()));
         }
-        let path = if host_end == rest.len() { "/" } else { &rest[host_end..] };
         (Some(HostMatch { scheme, host: host.to_ascii_lowercase() }), path)
     } else {
         return Err(Problem::InvalidFrom(from.to_string()));
@@ -31,7 +30,7 @@ pub(crate) fn parse_from(from: &str) -> Result<(Option<HostMatch>, PathPattern),
         return Err(Problem::QueryInFrom);
     }
     let pattern = PathPattern::parse(path)?;
-    let reserved = |seg: Option<&Segment>| matches!(seg, Some(Segment::Literal(l)) if l == b".netlify");
+    let reserved = |seg: Option<&Segment>| matches!(seg, Some(Segment::Literal(l)) if **l == *b".netlify");
     if reserved(pattern.segments.first()) || path == "/.netlify" || path.starts_with("/.netlify/") {
         return Err(Problem::ReservedPath);
     }
@@ -71,8 +70,8 @@ pub(crate) fn check_to(to: &str) -> Result<(), Problem> {
 /// The implied `to` of a forward rule (`/app/* 200` means `/app/:splat`), if this is one:
 /// the path ends in `/*` and the status is 2xx. For a domain-level rule the forward target is
 /// the path, so the rule rewrites on the same site instead of proxying to itself.
-pub(crate) fn forward_to(path: &PathPattern, status: u16) -> Option<String> {
-    let prefix = path.raw.strip_suffix('*')?;
+pub(crate) fn forward_to(from: &str, status: u16) -> Option<String> {
+    let prefix = crate::model::path_of(from).strip_suffix('*')?;
     (prefix.ends_with('/') && (200..300).contains(&status)).then(|| format!("{prefix}:splat"))
 }
 
@@ -179,7 +178,7 @@ pub(crate) fn set_condition(
     if !slot.is_empty() {
         warnings.push(Problem::DuplicateCondition(key.name().to_string()));
     }
-    *slot = values;
+    *slot = values.into();
     Ok(())
 }
 

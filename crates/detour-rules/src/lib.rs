@@ -12,7 +12,7 @@
 //! ]);
 //! // `_redirects` comes first; the bad line is reported with its line, not dropped silently.
 //! assert_eq!(site.rules.len(), 2);
-//! assert_eq!(site.rules[1].to, "/b");
+//! assert_eq!(&*site.rules[1].to, "/b");
 //! let error = &site.diagnostics[0];
 //! assert_eq!((error.file.as_str(), error.line), ("_redirects", 2));
 //! assert!(error.to_string().starts_with("_redirects:2:11: error: invalid status `30x`"));
@@ -46,6 +46,7 @@ pub use model::{url_scheme_len, Conditions, HostMatch, QueryConstraint, QueryVal
 pub use pattern::{PathPattern, Segment};
 pub use redirects_file::parse_redirects;
 pub use structured::{parse_json, parse_netlify_toml};
+pub use thin_vec::{thin_vec, ThinVec};
 
 /// Rules and diagnostics from one or more sources.
 #[derive(Debug, Clone, Default)]

@@ -67,7 +67,7 @@ fn shadowed(rules: &[Rule]) -> Vec<(usize, Problem)> {
             let winner =
                 earlier.filter(|e| same_shape(e, rule)).take(SHADOW_COMPARISONS).find(|e| always_wins(e, rule));
             if let Some(w) = winner {
-                out.push((later, Problem::Shadowed { file: w.source.file.clone(), line: w.source.line }));
+                out.push((later, Problem::Shadowed { file: w.source.file.to_string(), line: w.source.line }));
             }
         }
     }
@@ -127,7 +127,7 @@ fn is_trailing_slash_loop(rule: &Rule) -> bool {
     if !(300..400).contains(&rule.status) || rule.to_is_absolute() != rule.host.is_some() {
         return false;
     }
-    let (from, to) = (rule.from.as_str(), rule.to.as_str());
+    let (from, to) = (&*rule.from, &*rule.to);
     // Bytes, not `str` slices: `to` may hold a multi-byte character right after its scheme.
     let same_origin = match url_scheme_len(from) {
         Some(n) => match (from.as_bytes().get(..n), to.as_bytes().get(..n)) {

@@ -1,13 +1,17 @@
 //! The rule model: what one redirect rule means, independent of the file it came from.
 
+use std::sync::Arc;
+
+use thin_vec::ThinVec;
+
 use crate::pattern::PathPattern;
 
 /// Where a rule was written: the file name as the caller gave it and the 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Source {
     /// File name as given to the parser (for `netlify.toml`, JSON: the file; the line is the
-    /// rule's `[[redirects]]` header or object start).
-    pub file: String,
+    /// rule's `[[redirects]]` header or object start). Shared by every rule of the file.
+    pub file: Arc<str>,
     /// 1-based line.
     pub line: u32,
 }
@@ -62,18 +66,18 @@ pub struct QueryConstraint {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Conditions {
     /// Country codes, any of which matches (case-insensitive).
-    pub country: Vec<String>,
+    pub country: ThinVec<String>,
     /// Language tags, any of which matches (whole tag or primary subtag, case-insensitive).
-    pub language: Vec<String>,
+    pub language: ThinVec<String>,
     /// Roles from the `nf_jwt` token, any of which matches.
-    pub role: Vec<String>,
+    pub role: ThinVec<String>,
     /// Cookie names, any of which must be present with a non-empty value.
-    pub cookie: Vec<String>,
+    pub cookie: ThinVec<String>,
 }
 
 impl Conditions {
     /// The condition lists with their canonical key names, in the order rules are written.
-    pub fn named(&self) -> [(&'static str, &Vec<String>); 4] {
+    pub fn named(&self) -> [(&'static str, &ThinVec<String>); 4] {
         [("Country", &self.country), ("Language", &self.language), ("Role", &self.role), ("Cookie", &self.cookie)]
     }
 
@@ -84,20 +88,23 @@ impl Conditions {
 }
 
 /// One redirect rule, parsed and validated.
+///
+/// A site may hold a million of these at once, so the fields a rule rarely has cost a pointer
+/// each when empty ([`ThinVec`], a boxed host) and the file name is shared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     /// Where it was written.
     pub source: Source,
     /// `from` exactly as written (host included for domain-level rules).
-    pub from: String,
+    pub from: Box<str>,
     /// The scheme and host a domain-level rule is restricted to; `None` matches every host.
-    pub host: Option<HostMatch>,
+    pub host: Option<Box<HostMatch>>,
     /// The path pattern of `from`.
     pub path: PathPattern,
     /// Query constraints, in the order written.
-    pub query: Vec<QueryConstraint>,
+    pub query: ThinVec<QueryConstraint>,
     /// `to` exactly as written (for a forward rule: derived from `from`).
-    pub to: String,
+    pub to: Box<str>,
     /// HTTP status, 100..=999.
     pub status: u16,
     /// The status was written (an omitted one is 301). Two rules that differ only here are
@@ -108,12 +115,25 @@ pub struct Rule {
     /// Conditions on the request.
     pub conditions: Conditions,
     /// Extra request headers for proxy rules, in the order written.
-    pub headers: Vec<(String, String)>,
+    pub headers: ThinVec<(String, String)>,
     /// Name of the environment variable holding the signing secret, for proxy rules.
-    pub signed: Option<String>,
+    pub signed: Option<Box<str>>,
+}
+
+/// The path part of a rule's `from` as written: all of it, or what follows the host of an
+/// `http(s)://host/path` URL (`/` when the URL has no path).
+pub(crate) fn path_of(from: &str) -> &str {
+    let Some(scheme_len) = url_scheme_len(from).filter(|_| !from.starts_with('/')) else { return from };
+    let rest = from.get(scheme_len..).unwrap_or_default();
+    rest.find('/').and_then(|at| rest.get(at..)).unwrap_or("/")
 }
 
 impl Rule {
+    /// The path of `from` as written (after the host, for domain-level rules).
+    pub fn path_as_written(&self) -> &str {
+        path_of(&self.from)
+    }
+
     /// True when `to` is an absolute `http(s)://` URL.
     pub fn to_is_absolute(&self) -> bool {
         url_scheme_len(&self.to).is_some()
@@ -122,7 +142,7 @@ impl Rule {
     /// Renders the rule as one `_redirects` line that parses back to the same rule (headers,
     /// which `_redirects` cannot express, are left out).
     pub fn to_redirects_line(&self) -> String {
-        let mut line = self.from.clone();
+        let mut line = self.from.to_string();
         for q in &self.query {
             line.push(' ');
             line.push_str(&q.key);
@@ -164,8 +184,8 @@ impl Rule {
         use toml::{Table, Value};
         let strings = |items: &[String]| Value::Array(items.iter().map(|s| Value::String(s.clone())).collect());
         let mut t = Table::new();
-        t.insert("from".into(), Value::String(self.from.clone()));
-        t.insert("to".into(), Value::String(self.to.clone()));
+        t.insert("from".into(), Value::String(self.from.to_string()));
+        t.insert("to".into(), Value::String(self.to.to_string()));
         if self.status_written {
             t.insert("status".into(), Value::Integer(i64::from(self.status)));
         }
@@ -195,7 +215,7 @@ impl Rule {
             t.insert("headers".into(), Value::Table(h));
         }
         if let Some(signed) = &self.signed {
-            t.insert("signed".into(), Value::String(signed.clone()));
+            t.insert("signed".into(), Value::String(signed.to_string()));
         }
         let mut doc = Table::new();
         doc.insert("redirects".into(), Value::Array(vec![Value::Table(t)]));

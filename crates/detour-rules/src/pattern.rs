@@ -12,14 +12,14 @@ use crate::limits;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Segment {
     /// A literal segment (decoded bytes); matches one request segment exactly.
-    Literal(Vec<u8>),
+    Literal(Box<[u8]>),
     /// `:name`: matches one non-empty segment and captures it as `name`.
-    Placeholder(String),
+    Placeholder(Box<str>),
     /// `*` as a whole segment: zero or more segments, captured as `splat`.
     Splat,
     /// `x*` (a `*` ending a segment after other text): a segment starting with the decoded
     /// prefix, then like a splat; captured as `splat`.
-    PrefixSplat(Vec<u8>),
+    PrefixSplat(Box<[u8]>),
 }
 
 impl Segment {
@@ -29,13 +29,13 @@ impl Segment {
     }
 }
 
-/// A parsed path pattern.
+/// A parsed path pattern. The text it was parsed from is the rule's
+/// [`Rule::path_as_written`](crate::Rule::path_as_written): a site holds a million patterns, so
+/// the text is not kept twice.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PathPattern {
-    /// The path as written (after the host, for domain-level rules).
-    pub raw: String,
     /// The segments after the leading `/`, with one trailing empty segment dropped.
-    pub segments: Vec<Segment>,
+    pub segments: Box<[Segment]>,
 }
 
 impl PathPattern {
@@ -47,24 +47,22 @@ impl PathPattern {
             if piece == "*" {
                 segments.push(Segment::Splat);
             } else if piece.len() > 1 && piece.starts_with(':') {
-                segments.push(Segment::Placeholder(piece[1..].to_string()));
+                segments.push(Segment::Placeholder(piece[1..].into()));
             } else if piece.len() > 1 && piece.ends_with('*') {
                 // A decoded `/` inside the prefix separates segments, as it does in a request.
                 let decoded = percent_decode(&piece.as_bytes()[..piece.len() - 1]);
                 let mut parts: Vec<&[u8]> = decoded.split(|&b| b == b'/').collect();
                 let last = parts.pop().unwrap_or_default();
-                segments.extend(parts.into_iter().map(|p| Segment::Literal(p.to_vec())));
-                segments.push(Segment::PrefixSplat(last.to_vec()));
+                segments.extend(parts.into_iter().map(|p| Segment::Literal(p.into())));
+                segments.push(Segment::PrefixSplat(last.into()));
             } else {
                 let decoded = percent_decode(piece.as_bytes());
-                segments.extend(decoded.split(|&b| b == b'/').map(|p| Segment::Literal(p.to_vec())));
+                segments.extend(decoded.split(|&b| b == b'/').map(|p| Segment::Literal(p.into())));
             }
         }
-        if segments.last() == Some(&Segment::Literal(Vec::new())) {
+        if matches!(segments.last(), Some(Segment::Literal(l)) if l.is_empty()) {
             segments.pop();
         }
-        // A site holds a million of these: no spare capacity.
-        segments.shrink_to_fit();
         if segments.len() > limits::MAX_PATTERN_SEGMENTS {
             return Err(Problem::TooManySegments(segments.len()));
         }
@@ -72,7 +70,8 @@ impl PathPattern {
         if wildcards > limits::MAX_WILDCARDS {
             return Err(Problem::TooManyWildcards(wildcards));
         }
-        Ok(PathPattern { raw: raw.to_string(), segments })
+        // A site holds a million of these: no spare capacity.
+        Ok(PathPattern { segments: segments.into_boxed_slice() })
     }
 
     /// True when the pattern has a splat or a prefix wildcard (SPEC §3.10 looks at this).
@@ -83,7 +82,7 @@ impl PathPattern {
     /// The capture names the path produces, in position order (`splat` for wildcards).
     pub fn capture_names(&self) -> impl Iterator<Item = &str> {
         self.segments.iter().filter_map(|s| match s {
-            Segment::Placeholder(name) => Some(name.as_str()),
+            Segment::Placeholder(name) => Some(&**name),
             Segment::Splat | Segment::PrefixSplat(_) => Some("splat"),
             Segment::Literal(_) => None,
         })
@@ -95,19 +94,19 @@ mod tests {
     use super::*;
 
     fn lit(s: &str) -> Segment {
-        Segment::Literal(s.as_bytes().to_vec())
+        Segment::Literal(s.as_bytes().into())
     }
 
     #[test]
     fn parses_every_segment_kind() {
         let p = PathPattern::parse("/a/:tag.rss/*/x*/st*r/:/caf%C3%A9/").unwrap();
         assert_eq!(
-            p.segments,
-            vec![
+            p.segments[..],
+            [
                 lit("a"),
                 Segment::Placeholder("tag.rss".into()),
                 Segment::Splat,
-                Segment::PrefixSplat(b"x".to_vec()),
+                Segment::PrefixSplat(b"x"[..].into()),
                 lit("st*r"),
                 lit(":"),
                 lit("caf\u{e9}"),
@@ -117,10 +116,10 @@ mod tests {
 
     #[test]
     fn trailing_slash_and_empty_segments() {
-        assert_eq!(PathPattern::parse("/").unwrap().segments, vec![]);
-        assert_eq!(PathPattern::parse("/a/").unwrap().segments, vec![lit("a")]);
-        assert_eq!(PathPattern::parse("/a//").unwrap().segments, vec![lit("a"), lit("")]);
-        assert_eq!(PathPattern::parse("//a").unwrap().segments, vec![lit(""), lit("a")]);
-        assert_eq!(PathPattern::parse("/a%2Fb").unwrap().segments, vec![lit("a"), lit("b")]);
+        assert_eq!(PathPattern::parse("/").unwrap().segments[..], []);
+        assert_eq!(PathPattern::parse("/a/").unwrap().segments[..], [lit("a")]);
+        assert_eq!(PathPattern::parse("/a//").unwrap().segments[..], [lit("a"), lit("")]);
+        assert_eq!(PathPattern::parse("//a").unwrap().segments[..], [lit(""), lit("a")]);
+        assert_eq!(PathPattern::parse("/a%2Fb").unwrap().segments[..], [lit("a"), lit("b")]);
     }
 }

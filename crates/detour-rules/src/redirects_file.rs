@@ -1,6 +1,10 @@
 //! The `_redirects` file format (SPEC §1.1): one rule per line,
 //! `FROM [KEY=VALUE ...] [TO] [STATUS[!]] [KEY=VALUE ...]`.
 
+use std::sync::Arc;
+
+use thin_vec::ThinVec;
+
 use crate::build::{self, ConditionKey};
 use crate::diagnostics::{Diagnostic, Problem};
 use crate::limits;
@@ -23,6 +27,7 @@ pub fn parse_redirects(text: &[u8], file: &str) -> Parsed {
         return parsed;
     }
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+    let shared_file: Arc<str> = file.into();
     for (index, raw_line) in text.split(|&b| b == b'\n').enumerate() {
         let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let mut report = |column: Option<u32>, problem: Problem, shown: Option<&str>| {
@@ -46,7 +51,7 @@ pub fn parse_redirects(text: &[u8], file: &str) -> Parsed {
             report(None, Problem::TooManyRules, Some(line));
             break;
         }
-        let source = Source { file: file.to_string(), line: line_no };
+        let source = Source { file: Arc::clone(&shared_file), line: line_no };
         let mut warnings = Vec::new();
         match parse_line(&tokens, source, &mut warnings) {
             Ok(rule) => parsed.rules.push(rule),
@@ -178,7 +183,7 @@ fn parse_line(tokens: &[Token<'_>], source: Source, warnings: &mut Vec<Problem>)
                 String::new()
             }
         },
-        None => match build::forward_to(&path, status) {
+        None => match build::forward_to(from.text, status) {
             Some(to) => to,
             None => {
                 errors.push((None, Problem::MissingTo));
@@ -194,16 +199,16 @@ fn parse_line(tokens: &[Token<'_>], source: Source, warnings: &mut Vec<Problem>)
     }
     Ok(Rule {
         source,
-        from: from.text.to_string(),
-        host,
+        from: from.text.into(),
+        host: host.map(Box::new),
         path,
-        query,
-        to,
+        query: query.into(),
+        to: to.into_boxed_str(),
         status,
         status_written,
         force,
         conditions,
-        headers: Vec::new(),
-        signed,
+        headers: ThinVec::new(),
+        signed: signed.map(String::into_boxed_str),
     })
 }

@@ -1,6 +1,8 @@
 //! `netlify.toml` `[[redirects]]` tables and JSON rule objects (SPEC §1.2). Both are turned into
 //! one neutral [`Field`] tree and validated by the same function, so they cannot drift apart.
 
+use std::sync::Arc;
+
 use toml::de::{DeTable, DeValue};
 
 use crate::build::{self, ConditionKey};
@@ -86,6 +88,8 @@ fn decode_text<'a>(text: &'a [u8], file: &str, parsed: &mut Parsed) -> Option<&'
 /// One rule file's text and its line index, to place and show diagnostics.
 struct Place<'t> {
     file: &'t str,
+    /// The file name every rule of the file shares.
+    shared_file: Arc<str>,
     lines: LineIndex<'t>,
 }
 
@@ -109,7 +113,7 @@ impl Place<'_> {
 pub fn parse_netlify_toml(text: &[u8], file: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let Some(text) = decode_text(text, file, &mut parsed) else { return parsed };
-    let place = Place { file, lines: LineIndex::new(text.as_bytes()) };
+    let place = Place { file, shared_file: file.into(), lines: LineIndex::new(text.as_bytes()) };
     let doc = match DeTable::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
@@ -145,7 +149,7 @@ pub fn parse_netlify_toml(text: &[u8], file: &str) -> Parsed {
 pub fn parse_json(text: &[u8], file: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let Some(text) = decode_text(text, file, &mut parsed) else { return parsed };
-    let place = Place { file, lines: LineIndex::new(text.as_bytes()) };
+    let place = Place { file, shared_file: file.into(), lines: LineIndex::new(text.as_bytes()) };
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -221,7 +225,7 @@ fn add_rule(parsed: &mut Parsed, place: &Place<'_>, fields: &[Entry<'_>], line: 
         }
         return;
     }
-    let source = Source { file: place.file.to_string(), line };
+    let source = Source { file: Arc::clone(&place.shared_file), line };
     let mut warnings = Vec::new();
     match rule_from_fields(fields, source, &mut warnings) {
         Ok(rule) => parsed.rules.push(rule),
@@ -321,7 +325,7 @@ fn rule_from_fields(fields: &[Entry<'_>], source: Source, warnings: &mut Vec<Loc
     let status = read.status.unwrap_or(301);
     let to = match read.to {
         Some(t) => t,
-        None => build::forward_to(&path, status).unwrap_or_else(|| {
+        None => build::forward_to(&from_text, status).unwrap_or_else(|| {
             if !seen.contains(&"to") {
                 errors.push((None, Problem::MissingTo));
             }
@@ -338,17 +342,17 @@ fn rule_from_fields(fields: &[Entry<'_>], source: Source, warnings: &mut Vec<Loc
     let RuleFields { force, query, conditions, headers, signed, .. } = read;
     Ok(Rule {
         source,
-        from: from_text,
-        host,
+        from: from_text.into_boxed_str(),
+        host: host.map(Box::new),
         path,
-        query,
-        to,
+        query: query.into(),
+        to: to.into_boxed_str(),
         status,
         status_written,
         force,
         conditions,
-        headers,
-        signed,
+        headers: headers.into(),
+        signed: signed.map(String::into_boxed_str),
     })
 }
 

@@ -401,7 +401,7 @@ mod tests {
     use detour_rules::{parse_json, parse_netlify_toml, parse_redirects, Rule};
 
     fn without_source(rules: Vec<Rule>) -> Vec<Rule> {
-        rules.into_iter().map(|r| Rule { source: detour_rules::Source { file: String::new(), line: 0 }, ..r }).collect()
+        rules.into_iter().map(|r| Rule { source: detour_rules::Source { file: "".into(), line: 0 }, ..r }).collect()
     }
 
     #[test]
