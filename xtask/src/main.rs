@@ -1,7 +1,7 @@
 //! `cargo xtask TASK`: the project's tasks, in Rust so they run the same everywhere.
 //!
-//! - `ci`: formatting, clippy with warnings denied, every test, `differential`, `bindings`, then
-//!   the fuzz smoke run. `.ci/run` calls this.
+//! - `ci`: formatting, clippy with warnings denied, `detour-http` checked without its default
+//!   features, every test, `differential`, `bindings`, then the fuzz smoke run. `.ci/run` calls this.
 //! - `bindings`: builds the C library in release and runs the Go (`go test -race`) and Ruby
 //!   binding tests, installing Go and Ruby with apt-get when missing (as root or with CI=true).
 //! - `gen [--rules N --requests M --out DIR --seed S]`: writes a workload (see `gen.rs`); with no
@@ -93,6 +93,8 @@ pub(crate) fn run_in(dir: &str, program: &str, args: &[&str]) -> Result<(), Stri
 fn ci() -> Result<(), String> {
     run("cargo", &["fmt", "--all", "--", "--check"])?;
     run("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    // The layer without proxying and rustls, for servers that only redirect.
+    run("cargo", &["check", "-p", "detour-http", "--no-default-features"])?;
     run("cargo", &["test", "--workspace"])?;
     differential()?;
     bindings::command()?;

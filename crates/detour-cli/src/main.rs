@@ -145,9 +145,26 @@ struct ServeArgs {
     /// Proxied requests in flight at once; more answer 503.
     #[arg(long, default_value_t = 256)]
     max_upstream_requests: usize,
-    /// Do not log each request.
+    /// Log warnings and errors only.
     #[arg(long)]
     quiet: bool,
+    /// Log each request's decision (rule applied, pass through, denial) at info level; by
+    /// default decisions are logged at debug level (`RUST_LOG=debug`).
+    #[arg(long)]
+    log_decisions: bool,
+    /// Simulate a visitor from this country (ISO 3166 code, as `netlify dev --geo=mock --country`):
+    /// every request carries it in the country header.
+    #[arg(long)]
+    country: Option<String>,
+    /// Simulate a visitor with this language: every request carries `Accept-Language: LANGUAGE`.
+    #[arg(long)]
+    language: Option<String>,
+    /// Serve `/about` only from `about` or `about/index.html`, never from `about.html`.
+    #[arg(long)]
+    no_pretty_urls: bool,
+    /// Look for changed rule files by polling only, without file-system events.
+    #[arg(long)]
+    poll: bool,
 }
 
 fn seconds(flag: &str, value: f64) -> Result<std::time::Duration, Failure> {
@@ -169,10 +186,25 @@ fn serve_options(args: &ServeArgs) -> Result<detour_cli::serve::ServeOptions, Fa
     }
     options.match_options.jwt_secret = args.jwt_secret.clone().map(String::into_bytes);
     options.files.serve_hidden = args.serve_hidden;
+    options.files.pretty_urls = !args.no_pretty_urls;
+    options.layer.log_decisions = args.log_decisions;
+    options.reload_on_events = !args.poll;
+    options.visitor.country = visitor_value("country", args.country.as_deref())?;
+    options.visitor.language = visitor_value("language", args.language.as_deref())?;
     options.connections.max_connections = args.max_connections;
     options.connections.header_read_timeout = seconds("header-timeout", args.header_timeout)?;
     options.connections.idle_timeout = seconds("idle-timeout", args.idle_timeout)?;
     Ok(options)
+}
+
+/// A `--country` or `--language` value as a header value: letters, digits and `-` only.
+fn visitor_value(flag: &str, value: Option<&str>) -> Result<Option<http::HeaderValue>, Failure> {
+    let Some(value) = value else { return Ok(None) };
+    let valid = !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    match http::HeaderValue::from_str(value) {
+        Ok(v) if valid => Ok(Some(v)),
+        _ => Err(Failure::Usage(format!("--{flag} `{value}`: use letters, digits and `-` only (like DE or fr-CA)"))),
+    }
 }
 
 fn serve(args: ServeArgs) -> Result<(), Failure> {
@@ -189,6 +221,8 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Io(format!("tokio runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure::Io(format!("{addr}: {e}")))?;
+        // The port the system chose for `--addr HOST:0`.
+        let addr = listener.local_addr().unwrap_or(addr);
         let without = if options.no_rules { ", without rules" } else { "" };
         eprintln!("detour serve: http://{addr}/ ({}{without})", dir.display());
         detour_cli::serve::serve(dir, listener, options).await.map_err(|e| Failure::Io(e.to_string()))

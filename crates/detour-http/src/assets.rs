@@ -25,6 +25,10 @@ const CONFIG_FILES: [&str; 3] = ["_redirects", "_headers", "netlify.toml"];
 pub struct FilePolicy {
     /// Serve dot-files, dot-directories and the rule files too (`--serve-hidden`).
     pub serve_hidden: bool,
+    /// Pretty URLs, as Netlify serves them: [`SiteFiles`](crate::SiteFiles) answers `/about`
+    /// with `about.html` when there is no file `about` (before `about/index.html`, as on
+    /// Netlify). Such a page does not shadow rules.
+    pub pretty_urls: bool,
 }
 
 impl FilePolicy {
@@ -92,16 +96,42 @@ impl StaticFiles {
     }
 
     /// The file a request path would be served from, if the path is servable and the file exists.
+    /// A pretty URL's page (`about.html` for `/about`) does not count: it is the file service's
+    /// fallback, so it never shadows a rule (docs/semantics.md).
     pub fn file_for(&self, path: &[u8]) -> Option<PathBuf> {
         let relative = self.policy.servable(path)?;
-        let mut full = self.root.clone();
-        full.extend(relative.split('/').filter(|s| !s.is_empty()));
-        let meta = std::fs::metadata(&full).ok()?;
-        if meta.is_file() {
+        let full = self.local(relative);
+        if full.is_file() {
             return Some(full);
         }
         let index = full.join("index.html");
         index.is_file().then_some(index)
+    }
+
+    /// Whether a request path is served from `PATH.html` under pretty URLs (no file at the path
+    /// itself, no trailing slash, and that page exists): the file service then asks for it.
+    pub fn serves_pretty_page(&self, path: &[u8]) -> bool {
+        self.policy
+            .servable(path)
+            .is_some_and(|relative| !self.local(relative).is_file() && self.pretty_page(relative).is_some())
+    }
+
+    /// `relative.html`, when pretty URLs are on and it is a file.
+    fn pretty_page(&self, relative: &str) -> Option<PathBuf> {
+        if !self.policy.pretty_urls || relative.is_empty() || relative.ends_with('/') {
+            return None;
+        }
+        let mut page = self.local(relative).into_os_string();
+        page.push(".html");
+        let page = PathBuf::from(page);
+        page.is_file().then_some(page)
+    }
+
+    /// The local path of a servable relative path.
+    fn local(&self, relative: &str) -> PathBuf {
+        let mut full = self.root.clone();
+        full.extend(relative.split('/').filter(|s| !s.is_empty()));
+        full
     }
 }
 
@@ -148,9 +178,38 @@ mod tests {
             assert_eq!(policy.servable(refused.as_bytes()), None, "{refused:?}");
         }
         assert_eq!(policy.servable(b"/\xff"), None, "not UTF-8");
-        let open = FilePolicy { serve_hidden: true };
+        let open = FilePolicy { serve_hidden: true, ..FilePolicy::default() };
         assert_eq!(open.servable(b"/.env"), Some(".env"));
         assert_eq!(open.servable(b"/netlify.toml"), Some("netlify.toml"));
         assert_eq!(open.servable(b"//a"), None, "canonical form is required whatever the flag");
+    }
+}
+
+#[cfg(test)]
+mod pretty_tests {
+    use super::*;
+
+    #[test]
+    fn pretty_urls_find_the_html_page_before_the_directory_index_and_shadow_nothing() {
+        let root = std::env::temp_dir().join(format!("detour-pretty-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("both")).unwrap();
+        for f in ["about.html", "both.html", "both/index.html", "plain", "plain.html", ".about.html"] {
+            std::fs::write(root.join(f), f).unwrap();
+        }
+        let pretty = StaticFiles::with_policy(&root, FilePolicy { pretty_urls: true, ..FilePolicy::default() });
+        assert!(pretty.serves_pretty_page(b"/about"));
+        assert!(pretty.serves_pretty_page(b"/both"), "the page before the directory");
+        assert!(!pretty.serves_pretty_page(b"/both/"), "a trailing slash names a directory");
+        assert!(!pretty.serves_pretty_page(b"/about/"));
+        assert!(!pretty.serves_pretty_page(b"/plain"), "the file itself");
+        assert!(!pretty.serves_pretty_page(b"/.about"), "hidden");
+        let long = format!("/{}", "a".repeat(MAX_NAME_BYTES));
+        assert!(!pretty.serves_pretty_page(long.as_bytes()), "a name too long with .html is just absent");
+        assert_eq!(pretty.file_for(b"/about"), None, "a pretty page shadows no rule");
+        assert_eq!(pretty.file_for(b"/both/"), Some(root.join("both/index.html")));
+        let plain = StaticFiles::new(&root);
+        assert!(!plain.serves_pretty_page(b"/about"));
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

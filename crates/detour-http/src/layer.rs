@@ -1,7 +1,9 @@
 //! The tower layer: a matcher in front of any service, applied as SPEC §4 describes.
 
 use std::cell::RefCell;
+use std::convert::Infallible;
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -9,13 +11,15 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use http::header::{HeaderName, ACCEPT_LANGUAGE, COOKIE, HOST, LOCATION};
+use http::header::{HeaderName, ACCEPT_LANGUAGE, HOST, LOCATION};
 use http::{HeaderValue, Request, Response, StatusCode, Uri};
 use tower::{Layer, Service, ServiceExt};
 
-use crate::assets::AssetLookup;
+use crate::assets::{AssetLookup, StaticFiles};
 use crate::body::{boxed, empty, full, Body, BoxError};
+use crate::cookies::cookie_header;
 use crate::proxy::{self, ProxyExtras, Upstream};
+use crate::status_page::{self, ask_whole, under_status};
 use detour_runtime::{Cookies, Matcher, Outcome, Scratch};
 
 thread_local! {
@@ -41,6 +45,9 @@ pub struct Options {
     pub max_proxy_hops: usize,
     /// Proxied requests in flight at once (at least 1); more answer 503 at once.
     pub max_upstream_requests: usize,
+    /// Log each decision (rule applied, pass through, denial) at `info`; otherwise at `debug`,
+    /// with the rest of the per-request logging.
+    pub log_decisions: bool,
 }
 
 impl Default for Options {
@@ -52,6 +59,7 @@ impl Default for Options {
             scheme: "http",
             max_proxy_hops: 4,
             max_upstream_requests: 256,
+            log_decisions: false,
         }
     }
 }
@@ -72,8 +80,21 @@ pub struct DetourLayer {
 
 impl DetourLayer {
     /// A layer over `matcher`. Must be used inside a Tokio runtime (proxy rules use hyper).
+    ///
+    /// It does not look at files: an unforced rule applies even where the inner service has a
+    /// file (so `/app/* /app/index.html 200` also answers `/app/style.css` with the page). In
+    /// front of a static directory use [`DetourLayer::with_static_dir`]; in front of anything
+    /// else that has files, [`DetourLayer::with_assets`].
     pub fn new(matcher: Matcher, options: Options) -> DetourLayer {
         DetourLayer::build(matcher, options, None)
+    }
+
+    /// A layer in front of the static files in `dir` (served, say, by
+    /// `tower_http::services::ServeDir::new(dir)`): an unforced rule never hides a file that
+    /// exists there (SPEC §3.11). Dot-files and the rule files count as absent, as
+    /// [`StaticFiles::new`] describes.
+    pub fn with_static_dir(matcher: Matcher, options: Options, dir: impl Into<PathBuf>) -> DetourLayer {
+        DetourLayer::with_assets(matcher, options, StaticFiles::new(dir))
     }
 
     /// A layer that asks `assets` whether a file exists before applying unforced rules.
@@ -117,15 +138,24 @@ impl<S> Layer<S> for DetourLayer {
     type Service = Detour<S>;
 
     fn layer(&self, inner: S) -> Detour<S> {
-        Detour { inner, shared: Arc::clone(&self.shared) }
+        Detour { inner, shared: Arc::clone(&self.shared), not_ready: None }
     }
 }
 
-/// The service the layer builds.
-#[derive(Clone)]
+/// The service the layer builds. It never fails: every failure (an inner service's error, a
+/// rule target that is no valid URI) is logged and answered, mostly with 500, so it fits where
+/// a service must be infallible (axum's `Router::layer`).
 pub struct Detour<S> {
     inner: S,
     shared: Arc<Shared>,
+    /// Why the inner service could not get ready; the next call answers 500 with it.
+    not_ready: Option<String>,
+}
+
+impl<S: Clone> Clone for Detour<S> {
+    fn clone(&self) -> Detour<S> {
+        Detour { inner: self.inner.clone(), shared: Arc::clone(&self.shared), not_ready: None }
+    }
 }
 
 /// What the rules decided, owned so the scratch can be released before any await.
@@ -161,19 +191,51 @@ where
     ResB::Error: Into<BoxError>,
 {
     type Response = Response<Body>;
-    type Error = BoxError;
-    type Future = BoxFuture<Result<Response<Body>, BoxError>>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Response<Body>, Infallible>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        match self.inner.poll_ready(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
+            Poll::Ready(Err(e)) => {
+                self.not_ready = Some(e.into().to_string());
+                Poll::Ready(Ok(()))
+            }
+        }
     }
 
     fn call(&mut self, req: Request<ReqB>) -> Self::Future {
+        if let Some(error) = self.not_ready.take() {
+            tracing::error!(%error, "the inner service failed to get ready: 500");
+            return Box::pin(std::future::ready(Ok(internal_error())));
+        }
         // The service that was polled ready handles this request; a fresh clone takes its place.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        respond(&self.shared, inner, req.map(boxed))
+        let answer = respond(&self.shared, inner, req.map(boxed));
+        Box::pin(async move {
+            Ok(answer.await.unwrap_or_else(|error| {
+                tracing::error!(%error, "answering failed: 500");
+                internal_error()
+            }))
+        })
     }
+}
+
+fn internal_error() -> Response<Body> {
+    status_page::default_page(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// Logs a decision at `info` when the options ask for it, else at `debug`.
+macro_rules! decision {
+    ($shared:expr, $($field:tt)+) => {
+        if $shared.options.log_decisions {
+            tracing::info!($($field)+)
+        } else {
+            tracing::debug!($($field)+)
+        }
+    };
 }
 
 fn header<'a>(req: &'a Request<Body>, name: &HeaderName) -> Option<&'a str> {
@@ -185,6 +247,7 @@ fn decide(shared: &Shared, req: &Request<Body>) -> Decided {
     // In an absolute-form request the URI's authority is the host (RFC 9112 §3.2.2).
     let host = uri.host().or(header(req, &HOST)).unwrap_or("");
     let path = uri.path().as_bytes();
+    let cookies = cookie_header(req.headers());
     let mut request = detour_runtime::Request {
         scheme: shared.options.scheme,
         host,
@@ -192,7 +255,7 @@ fn decide(shared: &Shared, req: &Request<Body>) -> Decided {
         query: uri.query().unwrap_or("").as_bytes(),
         country: header(req, &shared.options.country_header),
         accept_language: header(req, &ACCEPT_LANGUAGE),
-        cookies: header(req, &COOKIE).map_or(Cookies::None, Cookies::Header),
+        cookies: cookies.as_deref().map_or(Cookies::None, Cookies::Header),
         asset_exists: false,
     };
     let matcher = shared.matcher.load();
@@ -272,11 +335,19 @@ fn ready(result: Result<Response<Body>, BoxError>) -> BoxFuture<Result<Response<
     Box::pin(std::future::ready(result))
 }
 
+/// The content's answer under the rule's `status` (see [`under_status`]).
 fn restatus(
     answer: BoxFuture<Result<Response<Body>, BoxError>>,
     status: u16,
 ) -> BoxFuture<Result<Response<Body>, BoxError>> {
-    Box::pin(async move { answer.await.map(|r| with_status(r, status)) })
+    let Ok(status) = StatusCode::from_u16(status) else { return answer };
+    Box::pin(async move { answer.await.map(|r| under_status(r, status)) })
+}
+
+/// `req` asking for the whole content, for an answer under another status than the content's.
+fn whole(mut req: Request<Body>) -> Request<Body> {
+    ask_whole(&mut req);
+    req
 }
 
 /// Decides (synchronously, with the thread's scratch), then answers.
@@ -290,20 +361,21 @@ where
 {
     if req.headers().get_all(HOST).iter().nth(1).is_some() {
         // Two hosts: which one a rule saw and which one a cache or upstream sees could differ.
-        tracing::info!(path = %req.uri(), "duplicate Host header: 400");
+        decision!(shared, path = %req.uri(), "duplicate Host header: 400");
         return ready(Ok(with_status(Response::new(full("Bad Request: duplicate Host header\n")), 400)));
     }
     let decided = decide(shared, &req);
     let (method, path) = (req.method().clone(), req.uri().to_string());
+    tracing::debug!(%method, %path, "request");
     match decided {
         Decided::Pass => {
-            tracing::info!(%method, %path, "no rule: pass through");
+            decision!(shared, %method, %path, "no rule: pass through");
             call_inner(inner, req)
         }
         Decided::Denied => {
-            tracing::info!(%method, %path, "role denied: 404");
+            decision!(shared, %method, %path, "role denied: 404");
             match &shared.options.not_found_path {
-                Some(page) => match readdress(req, page) {
+                Some(page) => match readdress(req, page).map(whole) {
                     Ok(req) => restatus(call_inner(inner, req), 404),
                     Err(e) => ready(Err(e)),
                 },
@@ -311,11 +383,11 @@ where
             }
         }
         Decided::TooLong { rule, line } => {
-            tracing::info!(%method, %path, rule, line, "target too long: 414");
+            decision!(shared, %method, %path, rule, line, "target too long: 414");
             ready(Ok(with_status(Response::new(full("URI Too Long\n")), 414)))
         }
         Decided::Rule { status, target, force, rule, line, extras, .. } => {
-            tracing::info!(%method, %path, rule, line, status, force, %target, "rule applies");
+            decision!(shared, %method, %path, rule, line, status, force, %target, "rule applies");
             if (300..400).contains(&status) {
                 let mut r = with_status(Response::new(empty()), status);
                 return match HeaderValue::from_str(&target) {
@@ -327,7 +399,8 @@ where
                 };
             }
             // 200 keeps what the target answered (a rewrite may still be a 404); any other
-            // status serves the target's content with the rule's status.
+            // status serves the target's whole content with the rule's status.
+            let req = if status == 200 { req } else { whole(req) };
             let answer = if target.starts_with("http://") || target.starts_with("https://") {
                 let shared = Arc::clone(shared);
                 Box::pin(async move { shared.upstream.forward(req, &target, extras).await })

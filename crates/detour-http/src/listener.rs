@@ -52,11 +52,8 @@ const FIRST_ACCEPT_BACKOFF: Duration = Duration::from_millis(5);
 /// descriptors, a connection reset before it was accepted) is logged and retried, never fatal.
 pub async fn accept_loop<S>(listener: TcpListener, service: S, limits: ConnectionLimits)
 where
-    S: Service<Request<hyper::body::Incoming>, Response = Response<Body>, Error = BoxError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
+    S: Service<Request<hyper::body::Incoming>, Response = Response<Body>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
     S::Future: Send + 'static,
 {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -95,10 +92,8 @@ struct Connection {
 impl Connection {
     async fn serve<S>(self, stream: TcpStream, service: S)
     where
-        S: Service<Request<hyper::body::Incoming>, Response = Response<Body>, Error = BoxError>
-            + Clone
-            + Send
-            + 'static,
+        S: Service<Request<hyper::body::Incoming>, Response = Response<Body>> + Clone + Send + 'static,
+        S::Error: Into<BoxError>,
         S::Future: Send + 'static,
     {
         // Small responses must not wait for Nagle's algorithm and the peer's delayed ACK.
@@ -135,7 +130,8 @@ struct Tracked<S> {
 
 impl<S> Service<Request<hyper::body::Incoming>> for Tracked<S>
 where
-    S: Service<Request<hyper::body::Incoming>, Response = Response<Body>, Error = BoxError>,
+    S: Service<Request<hyper::body::Incoming>, Response = Response<Body>>,
+    S::Error: Into<BoxError>,
     S::Future: Send + 'static,
 {
     type Response = Response<Body>;
@@ -143,7 +139,7 @@ where
     type Future = AnswerFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx)
+        self.inner.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, req: Request<hyper::body::Incoming>) -> AnswerFuture {
@@ -152,7 +148,7 @@ where
         Box::pin(async move {
             let answer = answer.await;
             drop(busy);
-            answer
+            answer.map_err(Into::into)
         })
     }
 }

@@ -24,13 +24,28 @@ use crate::body::{boxed, full, Body, BoxError};
 use crate::forward_headers::{sanitize_request, strip_hop_by_hop, SIGNATURE_HEADER};
 
 /// The HTTP client proxy rules use: plain HTTP, and HTTPS with rustls and the Mozilla roots.
+#[cfg(feature = "rustls")]
 pub type ProxyClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Body>;
 
+/// The HTTP client proxy rules use: plain HTTP only (the `rustls` feature is off).
+#[cfg(not(feature = "rustls"))]
+pub type ProxyClient = Client<HttpConnector, Body>;
+
 /// A new client.
+#[cfg(feature = "rustls")]
 pub fn client() -> ProxyClient {
     let https = hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().build();
     Client::builder(TokioExecutor::new()).build(https)
 }
+
+/// A new client.
+#[cfg(not(feature = "rustls"))]
+pub fn client() -> ProxyClient {
+    Client::builder(TokioExecutor::new()).build(HttpConnector::new())
+}
+
+/// The schemes the client can reach.
+const SCHEMES: &[&str] = if cfg!(feature = "rustls") { &["http", "https"] } else { &["http"] };
 
 /// An HS256 JWT for the `x-nf-sign` header: who signs (`detour`), for which site, for 5 minutes.
 pub fn signature(secret: &[u8], site_url: &str) -> String {
@@ -102,8 +117,13 @@ impl Upstream {
             Ok(u) => u,
             Err(_) => return Ok(plain(StatusCode::BAD_GATEWAY, "invalid proxy target\n")),
         };
-        if !matches!(uri.scheme_str(), Some("http" | "https")) {
-            return Ok(plain(StatusCode::BAD_GATEWAY, "a proxy target must be an http:// or https:// URL\n"));
+        if !uri.scheme_str().is_some_and(|s| SCHEMES.contains(&s)) {
+            let text = if cfg!(feature = "rustls") {
+                "a proxy target must be an http:// or https:// URL\n"
+            } else {
+                "a proxy target must be an http:// URL (built without the rustls feature)\n"
+            };
+            return Ok(plain(StatusCode::BAD_GATEWAY, text));
         }
         let hops = self.hops(req.headers());
         if hops >= self.max_hops {

@@ -106,3 +106,39 @@ pub async fn echo_upstream() -> SocketAddr {
     });
     addr
 }
+
+/// `GET path` over HTTP/2 without TLS (prior knowledge, as `curl --http2-prior-knowledge`),
+/// each of `cookies` in a `cookie` header field of its own, as HTTP/2 clients send them.
+/// Returns the status, the `location` header and the response's HTTP version.
+pub async fn h2_get(addr: SocketAddr, path: &str, cookies: &[&str]) -> (u16, Option<String>, http::Version) {
+    let exchange = async {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (mut sender, conn) =
+            hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), TokioIo::new(stream))
+                .await
+                .unwrap();
+        tokio::spawn(conn);
+        let mut req = Request::get(format!("http://site.test{path}"));
+        for cookie in cookies {
+            req = req.header(http::header::COOKIE, *cookie);
+        }
+        let resp = sender.send_request(req.body(http_body_util::Empty::<Bytes>::new()).unwrap()).await.unwrap();
+        let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        (resp.status().as_u16(), location, resp.version())
+    };
+    tokio::time::timeout(Duration::from_secs(10), exchange).await.expect("no HTTP/2 answer within 10 s")
+}
+
+/// Asks `path` until its answer (head or body) contains `wanted`, for up to 20 s (a reload is
+/// asynchronous); true when it did.
+pub async fn eventually_answers(addr: SocketAddr, path: &str, wanted: &str) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        let r = get(addr, path, "").await;
+        if r.head.contains(wanted) || r.body.contains(wanted) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    false
+}
