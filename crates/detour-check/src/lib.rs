@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod loop_warnings;
+pub mod redirect_chains;
 
 use detour_rules::{Diagnostic, Parsed, SourceKind};
 
@@ -32,8 +33,8 @@ pub fn site(sources: &[(SourceKind, &[u8], &str)]) -> (Parsed, Vec<Diagnostic>) 
     (site, diagnostics)
 }
 
-/// The warnings only the compiled engine can give: the loop guard's (SPEC §3.10), and the runs of
-/// rules its index cannot divide (`docs/limits.md`).
+/// The warnings only the compiled engine can give: the loop guard's (SPEC §3.10), redirect loops
+/// and chains across rules, and the runs of rules its index cannot divide (`docs/limits.md`).
 fn engine_warnings(rules: &[detour_rules::Rule]) -> Vec<Diagnostic> {
     let options = detour_compiler::CompileOptions::default();
     let Ok((blob, lists)) = detour_compiler::compile_with_report(rules, &options) else { return Vec::new() };
@@ -41,6 +42,7 @@ fn engine_warnings(rules: &[detour_rules::Rule]) -> Vec<Diagnostic> {
     if let Ok(blob) = detour_runtime::Blob::from_bytes(&blob) {
         let matcher = detour_runtime::Matcher::new(blob, detour_runtime::MatchOptions::default());
         out.extend(loop_warnings::warnings(rules, &matcher));
+        out.extend(redirect_chains::warnings(rules, &matcher));
     }
     out
 }
