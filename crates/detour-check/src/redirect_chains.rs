@@ -28,8 +28,8 @@ pub fn warnings(rules: &[Rule], matcher: &Matcher) -> Vec<Diagnostic> {
             continue;
         }
         let origin = match &rule.host {
-            Some(h) => Url { scheme: h.scheme.as_str().to_string(), host: h.host.clone(), path: String::new() },
-            None => Url { scheme: "https".to_string(), host: String::new(), path: String::new() },
+            Some(h) => Url { scheme: h.scheme.as_str(), host: h.host.clone(), path: String::new() },
+            None => Url { scheme: "https", host: String::new(), path: String::new() },
         };
         let walk = walk(matcher, &mut scratch, origin.resolve(&rule.to));
         if let Some(problem) = problem(rules, index, &walk) {
@@ -48,7 +48,8 @@ fn starts_walk(rule: &Rule) -> bool {
     }));
     let mut uses_capture = false;
     for name in captures {
-        uses_capture |= rule.to.contains(&format!(":{name}"));
+        let at_name = |(at, _): (usize, &str)| rule.to.get(at + 1..).is_some_and(|t| t.starts_with(name));
+        uses_capture |= rule.to.match_indices(':').any(at_name);
     }
     FOLLOWED.contains(&rule.status) && !uses_capture && rule.query.is_empty() && rule.conditions.is_empty()
 }
@@ -81,7 +82,7 @@ fn walk(matcher: &Matcher, scratch: &mut Scratch, start: Url) -> Walk {
 /// The rule and wire target of the redirect the compiled rules answer `url` with, if any.
 fn redirect(matcher: &Matcher, scratch: &mut Scratch, url: &Url) -> Option<(usize, String)> {
     let mut req = Request::new(&url.path);
-    (req.scheme, req.host) = (&url.scheme, &url.host);
+    (req.scheme, req.host) = (url.scheme, &url.host);
     match matcher.find(&req, scratch) {
         Outcome::Matched(d) if FOLLOWED.contains(&d.status) => Some((d.rule as usize, d.target.to_string())),
         _ => None,
@@ -117,7 +118,7 @@ fn problem(rules: &[Rule], start: usize, walk: &Walk) -> Option<Problem> {
 /// A request URL of a walk: scheme, host (empty: none) and the path with its query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Url {
-    scheme: String,
+    scheme: &'static str,
     host: String,
     path: String,
 }
@@ -126,15 +127,15 @@ impl Url {
     /// Where `target` (a `Location`: an absolute URL, or a path on this URL's host) leads.
     fn resolve(&self, target: &str) -> Url {
         let target = target.split('#').next().unwrap_or_default();
-        let absolute = ["https://", "http://"].iter().find_map(|scheme| {
+        let absolute = [("https", "https://"), ("http", "http://")].iter().find_map(|&(scheme, prefix)| {
             let rest = target
-                .get(..scheme.len())
-                .filter(|s| s.eq_ignore_ascii_case(scheme))
-                .and(target.get(scheme.len()..))?;
+                .get(..prefix.len())
+                .filter(|s| s.eq_ignore_ascii_case(prefix))
+                .and(target.get(prefix.len()..))?;
             let end = rest.find(['/', '?']).unwrap_or(rest.len());
             let (host, path) = (rest.get(..end)?, rest.get(end..)?);
             let path = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
-            Some(Url { scheme: scheme.trim_end_matches("://").to_string(), host: host.to_ascii_lowercase(), path })
+            Some(Url { scheme, host: host.to_ascii_lowercase(), path })
         });
         absolute.unwrap_or_else(|| Url { path: target.to_string(), ..self.clone() })
     }

@@ -7,9 +7,9 @@
 //! an earlier `Role` rule lets requests pass when its role check fails). What the proof cannot
 //! show (a splat in the middle of the earlier pattern against other shapes) is not warned about.
 //!
-//! Bounded work: earlier rules are indexed as they are read. A rule whose pattern is all literal
-//! can only cover the same literal path, so those sit in a map keyed by host and path; the others
-//! sit in buckets keyed by host and first segment (one bucket for patterns starting with a
+//! Bounded work: rules are filed in buckets (one sort of a hash and an index a rule). A rule whose
+//! pattern is all literal can only cover the same literal path, so those are filed by host and
+//! path; the others by host and first segment (one bucket for patterns starting with a
 //! placeholder or wildcard). Each rule is compared with at most [`CANDIDATES`] earlier rules of
 //! each of the (at most five) buckets it can be covered from, so a site of n rules costs at most
 //! `5 × CANDIDATES × n` pattern comparisons, each linear in the pattern's segments.
@@ -24,8 +24,16 @@ use crate::pattern::Segment;
 /// How many of the latest earlier rules of one bucket each rule is compared with.
 pub(crate) const CANDIDATES: usize = 64;
 
-/// Where an earlier rule is filed: its host (or none), and its pattern's first segment.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Where a rule is filed for the rules after it: all-literal patterns by host and whole path
+/// (they can only cover the same path), others by host (or none) and first segment.
+#[derive(Hash)]
+enum Bucket<'r> {
+    Exact(Option<&'r HostMatch>, &'r [Segment]),
+    General(Option<&'r HostMatch>, Head<'r>),
+}
+
+/// A pattern's first segment, as far as covering goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Head<'r> {
     /// The pattern `/`.
     Root,
@@ -35,60 +43,87 @@ enum Head<'r> {
     Open,
 }
 
-type BucketKey<'r> = (Option<&'r HostMatch>, Head<'r>);
-
-/// Earlier rules, indexed for the rules after them.
-#[derive(Default)]
-struct Earlier<'r> {
-    /// All-literal patterns by a hash of host and segments (equality confirmed on use).
-    exact: HashMap<u64, Vec<u32>>,
-    /// Other patterns by host and first segment.
-    general: HashMap<BucketKey<'r>, Vec<u32>>,
-}
-
 /// Every rule an earlier rule always wins over, with the earliest such rule found.
 pub(crate) fn shadowed(rules: &[Rule]) -> Vec<(usize, Problem)> {
-    let mut earlier = Earlier::default();
+    let filed = Filed::new(rules);
     let mut out = Vec::new();
-    for (index, rule) in rules.iter().enumerate() {
-        if let Some(winner) = earlier.covering(rules, rule) {
-            let w = &rules[winner];
-            let problem = Problem::Shadowed { file: w.source.file.clone(), line: w.source.line, from: w.from.clone() };
-            out.push((index, problem));
-        }
-        earlier.add(rule, index as u32);
+    for index in 0..rules.len() {
+        let Some(w) = filed.covering(rules, index).and_then(|w| rules.get(w)) else { continue };
+        let problem = Problem::Shadowed { file: w.source.file.clone(), line: w.source.line, from: w.from.clone() };
+        out.push((index, problem));
     }
     out
 }
 
-impl<'r> Earlier<'r> {
-    fn add(&mut self, rule: &'r Rule, index: u32) {
-        if is_literal(rule) {
-            self.exact.entry(exact_hash(rule)).or_default().push(index);
-        } else {
-            self.general.entry((rule.host.as_ref(), head(&rule.path.segments))).or_default().push(index);
+/// Every rule's index, grouped by bucket: `runs` maps a bucket's hash to its run of `indices`,
+/// in rule order. Two buckets that share a hash only cost comparisons, never a wrong warning:
+/// every candidate is checked in full.
+struct Filed {
+    indices: Vec<u32>,
+    runs: HashMap<u64, (u32, u32)>,
+}
+
+impl Filed {
+    fn new(rules: &[Rule]) -> Filed {
+        let mut filed: Vec<(u64, u32)> =
+            rules.iter().enumerate().map(|(i, r)| (bucket_hash(&own_bucket(r)), i as u32)).collect();
+        filed.sort_unstable();
+        let mut runs = HashMap::new();
+        let mut start = 0;
+        for run in filed.chunk_by(|a, b| a.0 == b.0) {
+            let end = start + run.len();
+            runs.insert(run[0].0, (start as u32, end as u32));
+            start = end;
         }
+        Filed { indices: filed.into_iter().map(|(_, i)| i).collect(), runs }
     }
 
-    /// The earliest of the compared earlier rules that always wins over `later`.
-    fn covering(&self, rules: &[Rule], later: &'r Rule) -> Option<usize> {
-        let hosts = [None, later.host.as_ref()];
-        let hosts = if later.host.is_some() { &hosts[..] } else { &hosts[..1] };
-        let heads: &[Head<'_>] = match head(&later.path.segments) {
-            Head::Open => &[Head::Open],
-            own => &[own, Head::Open],
-        };
-        let exact = if is_literal(later) { self.exact.get(&exact_hash(later)) } else { None };
-        let general =
-            hosts.iter().flat_map(|&host| heads.iter().filter_map(move |h| self.general.get(&(host, h.clone()))));
-        exact
-            .into_iter()
-            .chain(general)
-            .flat_map(|bucket| bucket.iter().rev().take(CANDIDATES))
-            .map(|&i| i as usize)
-            .filter(|&i| rules.get(i).is_some_and(|earlier| always_wins(earlier, later)))
-            .min()
+    /// The earliest of the compared earlier rules that always wins over rule `index`.
+    fn covering(&self, rules: &[Rule], index: usize) -> Option<usize> {
+        let later = rules.get(index)?;
+        let mut best: Option<usize> = None;
+        for bucket in lookups(later).iter().flatten() {
+            let Some(&(start, end)) = self.runs.get(&bucket_hash(bucket)) else { continue };
+            let run = self.indices.get(start as usize..end as usize).unwrap_or_default();
+            let earlier = run.get(..run.partition_point(|&i| (i as usize) < index)).unwrap_or_default();
+            for &e in earlier.iter().rev().take(CANDIDATES) {
+                let e = e as usize;
+                if best.is_none_or(|b| e < b) && rules.get(e).is_some_and(|earlier| always_wins(earlier, later)) {
+                    best = Some(e);
+                }
+            }
+        }
+        best
     }
+}
+
+fn own_bucket(rule: &Rule) -> Bucket<'_> {
+    if is_literal(rule) {
+        Bucket::Exact(rule.host.as_ref(), &rule.path.segments)
+    } else {
+        Bucket::General(rule.host.as_ref(), head(&rule.path.segments))
+    }
+}
+
+/// The buckets an earlier rule covering `later` can be in: the same literal path, and host
+/// none or `later`'s × `later`'s own first segment or an open one. At most five.
+fn lookups(later: &Rule) -> [Option<Bucket<'_>>; 5] {
+    let own = head(&later.path.segments);
+    let open = (own != Head::Open).then_some(Head::Open);
+    let host = later.host.as_ref();
+    [
+        is_literal(later).then_some(Bucket::Exact(host, &later.path.segments)),
+        Some(Bucket::General(None, own)),
+        open.map(|h| Bucket::General(None, h)),
+        host.map(|h| Bucket::General(Some(h), own)),
+        host.and(open).map(|h| Bucket::General(host, h)),
+    ]
+}
+
+fn bucket_hash(bucket: &Bucket<'_>) -> u64 {
+    let mut h = DefaultHasher::new();
+    bucket.hash(&mut h);
+    h.finish()
 }
 
 fn head(segments: &[Segment]) -> Head<'_> {
@@ -101,12 +136,6 @@ fn head(segments: &[Segment]) -> Head<'_> {
 
 fn is_literal(rule: &Rule) -> bool {
     rule.path.segments.iter().all(|s| matches!(s, Segment::Literal(_)))
-}
-
-fn exact_hash(rule: &Rule) -> u64 {
-    let mut h = DefaultHasher::new();
-    (&rule.host, &rule.path.segments).hash(&mut h);
-    h.finish()
 }
 
 /// True when `earlier` matches every request `later` matches and nothing lets a request past
