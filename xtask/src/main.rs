@@ -20,6 +20,8 @@
 //!   unless every good answer is right, the server stays up, and p99 stays within 3x (`soak.rs`).
 //! - `bench [--large | --check]`: `detour bench --json` on 1k to 1M rules, the criterion benches, a summary
 //!   in `target/bench/results.json` and the chart `docs/benchmarks.png` (see `BENCHMARKS.md`).
+//! - `man [--out DIR]`: the `detour` man pages (`clap_mangen`), `target/man/detour.1` and one
+//!   page per subcommand (see `man.rs`).
 //! - `miri`: the runtime's unit tests under Miri (Tree Borrows), installing Miri when missing.
 //! - `golden`: compiles `fixtures/blobs/site` into `fixtures/blobs/v<FORMAT>.detour` and records
 //!   the reference engine's answers to `fixtures/blobs/requests.jsonl` beside it. Run it only when
@@ -30,6 +32,7 @@ mod bindings;
 #[cfg(feature = "chart")]
 mod chart;
 mod fuzz;
+mod man;
 mod soak;
 
 use detour_testkit::workload as gen;
@@ -48,11 +51,12 @@ fn main() -> ExitCode {
         Some("load") => load(&args[1..]),
         Some("bench") => bench::command(&args[1..]),
         Some("miri") => miri(),
+        Some("man") => man::command(&args[1..]),
         #[cfg(feature = "chart")]
         Some("chart") => chart::draw(&args[1], &args[2]),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | gen [--rules N --requests M --out DIR --seed S] | differential | bindings | golden"
+                "usage: cargo xtask ci | gen [--rules N --requests M --out DIR --seed S] | differential | bindings | golden | man [--out DIR]"
             );
             return ExitCode::from(2);
         }

@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod loop_warnings;
+pub mod redirect_chains;
 
 use detour_rules::{Diagnostic, Parsed, SourceKind};
 
@@ -51,7 +52,8 @@ pub fn compiled(sources: &[(SourceKind, &[u8], &str)]) -> Checked {
 }
 
 /// Compiles the rules and adds the warnings only the compiled engine can give: the loop guard's
-/// (SPEC §3.10), and the runs of rules its index cannot divide (`docs/limits.md`).
+/// (SPEC §3.10), redirect loops and chains across rules, and the runs of rules its index cannot
+/// divide (`docs/limits.md`).
 fn engine_warnings(
     rules: &[detour_rules::Rule],
     out: &mut Vec<Diagnostic>,
@@ -62,6 +64,7 @@ fn engine_warnings(
     if let Ok(validated) = detour_runtime::Blob::from_bytes(&blob) {
         let matcher = detour_runtime::Matcher::new(validated, detour_runtime::MatchOptions::default());
         out.extend(loop_warnings::warnings(rules, &matcher));
+        out.extend(redirect_chains::warnings(rules, &matcher));
     }
     Ok(blob)
 }

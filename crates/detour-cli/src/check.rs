@@ -28,7 +28,9 @@ pub fn site_of(texts: &Texts) -> (detour_rules::Parsed, Vec<Diagnostic>) {
 /// Prints every diagnostic in `format` on standard output and a count on standard error; fails
 /// with exit code 1 on any error, or on any warning with `deny_warnings`.
 pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool) -> Result<(), Failure> {
+    let spinner = crate::progress::Spinner::start("checking the rules");
     let (diagnostics, valid) = diagnostics(files)?;
+    drop(spinner);
     // Colour for the plain format; anstream strips it when stdout is no terminal or NO_COLOR is set.
     let shown = render(&diagnostics, format, format == Format::Plain);
     let mut out = anstream::stdout().lock();

@@ -10,7 +10,9 @@ use crate::{load, Failure};
 /// Compiles rule files into a blob at `out`. On any rule error, prints every diagnostic and
 /// writes nothing, unless `allow_invalid` (then invalid rules are dropped, as Netlify does).
 pub fn compile(files: &[PathBuf], out: &Path, allow_invalid: bool) -> Result<(), Failure> {
+    let spinner = crate::progress::Spinner::start("checking and compiling the rules");
     let checked = detour_check::compiled(&load::as_sources(&load::read_texts(files)?));
+    drop(spinner);
     let (site, diagnostics) = (checked.site, checked.diagnostics);
     for d in &diagnostics {
         eprintln!("{d}");
@@ -22,16 +24,25 @@ pub fn compile(files: &[PathBuf], out: &Path, allow_invalid: bool) -> Result<(),
     }
     // The blob the check compiled: the rules are compiled once.
     let blob = checked.blob.map_err(|e| Failure::Usage(e.to_string()))?;
-    // Write beside the target and rename, so a server mapping the old blob never sees a
-    // half-written file.
-    let tmp = out.with_extension("detour-tmp");
-    std::fs::write(&tmp, &blob).map_err(|e| Failure::io(&tmp, e))?;
-    std::fs::rename(&tmp, out).map_err(|e| Failure::io(out, e))?;
+    write_blob(&blob, out)?;
     if errors > 0 {
         eprintln!("detour compile: dropped {errors} invalid rule(s)");
     }
     eprintln!("detour compile: {} rule(s), {} bytes -> {}", site.rules.len(), blob.len(), out.display());
     Ok(())
+}
+
+/// Writes the blob to `out`, or to standard output for `-`. A file is written beside the target
+/// and renamed, so a server mapping the old blob never sees a half-written file.
+fn write_blob(blob: &[u8], out: &Path) -> Result<(), Failure> {
+    if out.as_os_str() == crate::load::STDIN {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        return stdout.write_all(blob).and_then(|()| stdout.flush()).map_err(|e| Failure::Io(format!("stdout: {e}")));
+    }
+    let tmp = out.with_extension("detour-tmp");
+    std::fs::write(&tmp, blob).map_err(|e| Failure::io(&tmp, e))?;
+    std::fs::rename(&tmp, out).map_err(|e| Failure::io(out, e))
 }
 
 /// Prints what a blob holds, after full validation.

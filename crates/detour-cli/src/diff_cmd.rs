@@ -17,7 +17,8 @@ use crate::{loaded, Failure};
 
 #[derive(Args)]
 pub struct DiffArgs {
-    /// The rules deployed today: rule files, a site directory or a blob.
+    /// The rules deployed today: rule files, a site directory or a blob; `-` reads rules from
+    /// standard input.
     old: PathBuf,
     /// The rules about to be deployed.
     new: PathBuf,
@@ -25,8 +26,9 @@ pub struct DiffArgs {
     /// `-` for standard input.
     #[arg(long)]
     requests: PathBuf,
-    /// The site's JWT secret, for Role conditions.
-    #[arg(long)]
+    /// The site's JWT secret, for Role conditions; or set DETOUR_JWT_SECRET, which keeps it out of
+    /// the process list and the shell history.
+    #[arg(long, env = "DETOUR_JWT_SECRET", hide_env_values = true)]
     jwt_secret: Option<String>,
     /// One JSON object per changed request, and a last `{"summary": ...}` line.
     #[arg(long)]
@@ -129,6 +131,10 @@ pub struct Pair<'m> {
 }
 
 pub fn run(args: &DiffArgs) -> Result<(), Failure> {
+    let from_stdin = [&args.old, &args.new, &args.requests].iter().filter(|p| p.as_os_str() == "-").count();
+    if from_stdin > 1 {
+        return Err(Failure::Usage("only one of OLD, NEW and --requests can be read from standard input".to_string()));
+    }
     let roles = RoleSettings { secret: args.jwt_secret.clone(), claim: None };
     let old = loaded::load(&args.old, &roles, "diff")?.matcher;
     let new = loaded::load(&args.new, &roles, "diff")?.matcher;
@@ -141,7 +147,9 @@ pub fn run(args: &DiffArgs) -> Result<(), Failure> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let name = args.requests.display().to_string();
-    let summary = replay(Pair { old: &old, new: &new }, input, &name, &mut out, args.json)?;
+    let mut progress = crate::progress::Replay::new(crate::progress::length_of(&args.requests));
+    let summary = replay_shown(Pair { old: &old, new: &new }, input, &name, &mut out, args.json, &mut progress)?;
+    drop(progress);
     let last = if args.json { summary.to_json().to_string() } else { summary.to_text() };
     writeln!(out, "{last}").and_then(|()| out.flush()).map_err(|e| Failure::Io(format!("stdout: {e}")))?;
     if summary.bad_lines > 0 {
@@ -161,11 +169,25 @@ pub fn replay(
     out: &mut impl Write,
     json: bool,
 ) -> Result<Summary, Failure> {
+    let mut hidden = crate::progress::Replay::with(None, false, crate::progress::DELAY);
+    replay_shown(pair, input, name, out, json, &mut hidden)
+}
+
+/// [`replay`], advancing `progress` by each line read.
+fn replay_shown(
+    pair: Pair<'_>,
+    input: impl BufRead,
+    name: &str,
+    out: &mut impl Write,
+    json: bool,
+    progress: &mut crate::progress::Replay,
+) -> Result<Summary, Failure> {
     let (mut old_scratch, mut new_scratch) = (pair.old.scratch(), pair.new.scratch());
     let mut summary = Summary::default();
     let write_err = |e: std::io::Error| Failure::Io(format!("stdout: {e}"));
     for (i, line) in input.split(b'\n').enumerate() {
         let line = line.map_err(|e| Failure::Io(format!("{name}: {e}")))?;
+        progress.advance(line.len() as u64 + 1);
         let line = String::from_utf8_lossy(&line);
         if line.trim().is_empty() {
             continue;

@@ -6,6 +6,7 @@
 pub mod answer;
 pub mod bench_cmd;
 pub mod check;
+pub mod cli;
 pub mod compile_cmd;
 pub mod diff_cmd;
 pub mod engine;
@@ -13,6 +14,7 @@ pub mod explain_cmd;
 pub mod load;
 pub mod loaded;
 pub mod match_cmd;
+pub mod progress;
 pub mod report;
 pub mod requests;
 pub mod serve;
@@ -42,6 +44,8 @@ pub enum Failure {
     Io(String),
     /// `detour diff` found requests whose outcome changes (exit 1); the report was printed.
     OutcomesChanged,
+    /// `detour match --exit-code`: some request matched no rule (exit 1); the results were printed.
+    NothingMatched,
 }
 
 impl Failure {

@@ -28,6 +28,10 @@ pub fn load_rules(paths: &[PathBuf]) -> Result<Parsed, Failure> {
 pub fn read_texts(paths: &[PathBuf]) -> Result<Texts, Failure> {
     let mut texts = Vec::new();
     for path in paths.iter().flat_map(|p| expand(p)) {
+        if path.as_os_str() == STDIN {
+            texts.push(read_stdin()?);
+            continue;
+        }
         let text = std::fs::read(&path).map_err(|e| Failure::io(&path, e))?;
         texts.push((SourceKind::from_path(&path), text, path.display().to_string()));
     }
@@ -38,7 +42,51 @@ pub fn read_texts(paths: &[PathBuf]) -> Result<Texts, Failure> {
     Ok(texts)
 }
 
+/// The path that stands for standard input (or output).
+pub const STDIN: &str = "-";
+
+/// The name rules read from standard input are reported under.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Rules from standard input, their kind told by their text ([`sniff`]).
+fn read_stdin() -> Result<(SourceKind, Vec<u8>, String), Failure> {
+    use std::io::Read;
+    let mut text = Vec::new();
+    std::io::stdin().lock().read_to_end(&mut text).map_err(|e| Failure::Io(format!("standard input: {e}")))?;
+    Ok((sniff(&text), text, STDIN_NAME.to_string()))
+}
+
+/// The kind of rule text without a file name: JSON when it starts with `{`, or with `[` and
+/// then `{` or `]`; `netlify.toml` when a line is `[[redirects]]`; otherwise `_redirects`.
+pub fn sniff(text: &[u8]) -> SourceKind {
+    let mut start = text.iter().copied().filter(|b| !b.is_ascii_whitespace());
+    match (start.next(), start.next()) {
+        (Some(b'{'), _) | (Some(b'['), Some(b'{' | b']')) => return SourceKind::Json,
+        _ => {}
+    }
+    let toml = text.split(|&b| b == b'\n').any(|line| line.trim_ascii() == b"[[redirects]]");
+    if toml {
+        SourceKind::NetlifyToml
+    } else {
+        SourceKind::Redirects
+    }
+}
+
 /// Borrows texts in the shape `detour_rules` takes.
 pub fn as_sources(texts: &Texts) -> Vec<(SourceKind, &[u8], &str)> {
     texts.iter().map(|(k, t, f)| (*k, t.as_slice(), f.as_str())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_input_is_read_as_the_kind_its_text_shows() {
+        assert_eq!(sniff(b"/a /b 301\n"), SourceKind::Redirects);
+        assert_eq!(sniff(b"# comment\n[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\n"), SourceKind::NetlifyToml);
+        assert_eq!(sniff(b"  [ {\"from\": \"/a\", \"to\": \"/b\"} ]"), SourceKind::Json);
+        assert_eq!(sniff(b"[]"), SourceKind::Json);
+        assert_eq!(sniff(b""), SourceKind::Redirects);
+    }
 }

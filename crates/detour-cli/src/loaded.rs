@@ -24,8 +24,10 @@ pub fn load(path: &Path, roles: &RoleSettings, command: &str) -> Result<Loaded, 
         let blob = Blob::open(path).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
         return Ok(Loaded { matcher: Matcher::new(blob, roles.runtime()), rules: None });
     }
+    let spinner = crate::progress::Spinner::start("compiling the rules");
     let rules = load_valid_rules(path, command)?;
     let bytes = detour_compiler::compile(&rules).map_err(|e| Failure::Usage(e.to_string()))?;
+    drop(spinner);
     let blob = Blob::from_bytes(&bytes).map_err(|e| Failure::Usage(e.to_string()))?;
     Ok(Loaded { matcher: Matcher::new(blob, roles.runtime()), rules: Some(rules) })
 }

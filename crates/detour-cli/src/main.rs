@@ -2,10 +2,10 @@
 //!
 //! Exit codes: 0 ok, 1 rule errors (for `diff`: changed outcomes), 2 usage or I/O errors.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
+use detour_cli::cli::{Cli, Command, ServeArgs};
 use detour_cli::{bench_cmd, check, compile_cmd, diff_cmd, explain_cmd, match_cmd, Failure};
 
 /// Counts allocations, so `detour bench` can report allocations per match; only in a build with
@@ -32,66 +32,6 @@ fn allocations() -> u64 {
     0
 }
 
-/// Netlify-compatible redirect rules: check, compile and match them.
-#[derive(Parser)]
-#[command(name = "detour", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Parse and lint rule files; print every error and warning; exit 1 on any error.
-    Check {
-        /// `_redirects`, `netlify.toml` or `*.json` files (or site directories), in priority order.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// How to print the diagnostics.
-        #[arg(long, value_enum, default_value = "plain")]
-        format: detour_cli::report::Format,
-        /// Exit 1 on warnings too.
-        #[arg(long)]
-        deny_warnings: bool,
-    },
-    /// Compile rule files into a blob; exit 1 with every diagnostic on rule errors.
-    Compile {
-        /// `_redirects`, `netlify.toml` or `*.json` files (or site directories), in priority order.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// Where to write the blob.
-        #[arg(short, long)]
-        out: PathBuf,
-        /// Drop invalid rules (reporting them) and write the blob anyway, as Netlify's deploy does.
-        #[arg(long)]
-        allow_invalid: bool,
-    },
-    /// Show a blob's header, format version, checksum, rule count and sizes.
-    Inspect {
-        /// The blob.
-        blob: PathBuf,
-    },
-    /// Match one URL, or a JSONL file of requests, against rules or a blob.
-    Match(match_cmd::MatchArgs),
-    /// Show the rules a URL reaches, why each did or did not apply, and the outcome.
-    Explain(explain_cmd::ExplainArgs),
-    /// Replay requests through two rule sets; report every request whose outcome changes; exit 1 if any.
-    Diff(diff_cmd::DiffArgs),
-    /// Serve a static site with its `_redirects` and `netlify.toml`, reloading them on change.
-    Serve(ServeArgs),
-    /// Compile, load and match, and print the figures.
-    Bench {
-        /// Rules (`_redirects`, `netlify.toml`, `*.json` or a site directory).
-        rules: PathBuf,
-        /// JSONL requests (default: one hit and one miss per rule).
-        #[arg(long)]
-        requests: Option<PathBuf>,
-        /// One JSON object instead of text.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -102,69 +42,20 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain_cmd::run(&args),
         Command::Diff(args) => diff_cmd::run(&args),
         Command::Serve(args) => serve(args),
+        Command::Completions { shell } => {
+            detour_cli::cli::completions(shell, &mut std::io::stdout());
+            Ok(())
+        }
         Command::Bench { rules, requests, json } => bench_cmd::run(&rules, requests.as_ref(), json, allocations),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::RuleErrors | Failure::OutcomesChanged) => ExitCode::from(1),
+        Err(Failure::RuleErrors | Failure::OutcomesChanged | Failure::NothingMatched) => ExitCode::from(1),
         Err(Failure::Usage(msg) | Failure::Io(msg)) => {
             eprintln!("detour: {msg}");
             ExitCode::from(2)
         }
     }
-}
-
-#[derive(clap::Args)]
-struct ServeArgs {
-    /// The site directory.
-    dir: PathBuf,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    addr: std::net::SocketAddr,
-    /// The request header that carries the country code.
-    #[arg(long, default_value = "x-country")]
-    country_header: String,
-    /// The site's JWT secret, for Role rules (at least 16 bytes).
-    #[arg(long)]
-    jwt_secret: Option<String>,
-    /// Serve the files without the rules (a baseline for load tests).
-    #[arg(long)]
-    no_rules: bool,
-    /// Also serve dot-files, dot-directories and the rule files (hidden by default).
-    #[arg(long)]
-    serve_hidden: bool,
-    /// Connections served at once; more wait in the listen backlog.
-    #[arg(long, default_value_t = 512)]
-    max_connections: usize,
-    /// Seconds a client may take to send a request's headers (and stay silent between requests).
-    #[arg(long, default_value_t = 10.0)]
-    header_timeout: f64,
-    /// Seconds a connection may move no byte while no request on it awaits its answer.
-    #[arg(long, default_value_t = 30.0)]
-    idle_timeout: f64,
-    /// Proxied requests in flight at once; more answer 503.
-    #[arg(long, default_value_t = 256)]
-    max_upstream_requests: usize,
-    /// Log warnings and errors only.
-    #[arg(long)]
-    quiet: bool,
-    /// Log each request's decision (rule applied, pass through, denial) at info level; by
-    /// default decisions are logged at debug level (`RUST_LOG=debug`).
-    #[arg(long)]
-    log_decisions: bool,
-    /// Simulate a visitor from this country (ISO 3166 code, as `netlify dev --geo=mock --country`):
-    /// every request carries it in the country header.
-    #[arg(long)]
-    country: Option<String>,
-    /// Simulate a visitor with this language: every request carries `Accept-Language: LANGUAGE`.
-    #[arg(long)]
-    language: Option<String>,
-    /// Serve `/about` only from `about` or `about/index.html`, never from `about.html`.
-    #[arg(long)]
-    no_pretty_urls: bool,
-    /// Look for changed rule files by polling only, without file-system events.
-    #[arg(long)]
-    poll: bool,
 }
 
 fn seconds(flag: &str, value: f64) -> Result<std::time::Duration, Failure> {

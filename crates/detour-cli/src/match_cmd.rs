@@ -14,7 +14,8 @@ use crate::{compile_cmd, loaded, requests, Engine, Failure};
 
 #[derive(Args)]
 pub struct MatchArgs {
-    /// Rules (`_redirects`, `netlify.toml`, `*.json` or a site directory) or a compiled blob.
+    /// Rules (`_redirects`, `netlify.toml`, `*.json` or a site directory) or a compiled blob;
+    /// `-` reads rules from standard input.
     rules: PathBuf,
     /// The URL to match, e.g. `https://example.com/blog/a?x=1` or `/blog/a`.
     #[arg(required_unless_present = "requests", conflicts_with = "requests")]
@@ -31,9 +32,17 @@ pub struct MatchArgs {
     /// Print the single result as a JSON line instead of text.
     #[arg(long)]
     json: bool,
+    /// Exit 1 when a request matched no rule (a `null` result), as `git diff --exit-code` exits 1
+    /// on a difference. Without it, `match` exits 0 whatever matched.
+    #[arg(long)]
+    exit_code: bool,
 }
 
 pub fn run(args: &MatchArgs) -> Result<(), Failure> {
+    let from_stdin = |p: &PathBuf| p.as_os_str() == "-";
+    if from_stdin(&args.rules) && args.requests.as_ref().is_some_and(from_stdin) {
+        return Err(Failure::Usage("the rules and --requests cannot both be read from standard input".to_string()));
+    }
     let roles = args.request.roles();
     let engine = load_engine(args, &roles)?;
     let mut scratch = Scratch::new();
@@ -44,7 +53,7 @@ pub fn run(args: &MatchArgs) -> Result<(), Failure> {
             Loaded::Reference(rules) => match_reference(rules, req, &config),
         }
     };
-    match (&args.url, &args.requests) {
+    let unmatched = match (&args.url, &args.requests) {
         (Some(url), _) => {
             let req = args.request.request(url)?;
             let a = answer(&req);
@@ -53,11 +62,15 @@ pub fn run(args: &MatchArgs) -> Result<(), Failure> {
             } else {
                 println!("{}", a.to_text());
             }
-            Ok(())
+            usize::from(a == Answer::NoMatch)
         }
-        (None, Some(path)) => run_jsonl(path, answer),
-        (None, None) => Err(Failure::Usage("give a URL or --requests FILE".to_string())),
+        (None, Some(path)) => run_jsonl(path, answer)?,
+        (None, None) => return Err(Failure::Usage("give a URL or --requests FILE".to_string())),
+    };
+    if args.exit_code && unmatched > 0 {
+        return Err(Failure::NothingMatched);
     }
+    Ok(())
 }
 
 enum Loaded {
@@ -76,9 +89,10 @@ fn load_engine(args: &MatchArgs, roles: &RoleSettings) -> Result<Loaded, Failure
     }
 }
 
-/// Reads JSONL requests and writes one result line per request, in order. A bad request line
-/// gets an `{"error": ...}` result line (so lines stay aligned) and makes the exit code 2.
-fn run_jsonl(path: &PathBuf, mut answer: impl FnMut(&Request) -> Answer) -> Result<(), Failure> {
+/// Reads JSONL requests and writes one result line per request, in order; returns how many
+/// matched no rule. A bad request line gets an `{"error": ...}` result line (so lines stay
+/// aligned) and makes the exit code 2.
+fn run_jsonl(path: &PathBuf, mut answer: impl FnMut(&Request) -> Answer) -> Result<usize, Failure> {
     let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -87,14 +101,21 @@ fn run_jsonl(path: &PathBuf, mut answer: impl FnMut(&Request) -> Answer) -> Resu
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut bad_lines = 0usize;
+    let mut unmatched = 0usize;
+    let mut progress = crate::progress::Replay::new(crate::progress::length_of(path));
     for (i, line) in input.split(b'\n').enumerate() {
         let line = line.map_err(|e| Failure::io(path, e))?;
+        progress.advance(line.len() as u64 + 1);
         let line = String::from_utf8_lossy(&line);
         if line.trim().is_empty() {
             continue;
         }
         let result = match requests::parse_request_line(&line) {
-            Ok(req) => answer(&req).to_json(),
+            Ok(req) => {
+                let a = answer(&req);
+                unmatched += usize::from(a == Answer::NoMatch);
+                a.to_json()
+            }
             Err(e) => {
                 bad_lines += 1;
                 eprintln!("detour: {}:{}: {e}", path.display(), i + 1);
@@ -104,8 +125,9 @@ fn run_jsonl(path: &PathBuf, mut answer: impl FnMut(&Request) -> Answer) -> Resu
         writeln!(out, "{result}").map_err(|e| Failure::Io(format!("stdout: {e}")))?;
     }
     out.flush().map_err(|e| Failure::Io(format!("stdout: {e}")))?;
+    drop(progress);
     if bad_lines > 0 {
         return Err(Failure::Usage(format!("{bad_lines} request line(s) in {} were invalid", path.display())));
     }
-    Ok(())
+    Ok(unmatched)
 }

@@ -64,8 +64,9 @@ pub struct RequestArgs {
     /// A static file exists at the path: unforced rules do not apply.
     #[arg(long)]
     pub asset_exists: bool,
-    /// The site's JWT secret, for Role conditions.
-    #[arg(long)]
+    /// The site's JWT secret, for Role conditions; or set DETOUR_JWT_SECRET, which keeps it out of
+    /// the process list and the shell history.
+    #[arg(long, env = "DETOUR_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
     /// Dotted path of the roles claim in the JWT (default `app_metadata.roles`).
     #[arg(long)]
@@ -125,12 +126,19 @@ pub fn parse_log_line(line: &str) -> Result<Request, String> {
     Ok(Request::from_url(target))
 }
 
+/// The fields of a JSONL request line (SPEC §5); any other is an error, so a misspelt
+/// `"contry"` is not silently a request without a country.
+pub const REQUEST_FIELDS: [&str; 5] = ["url", "country", "language", "cookies", "asset_exists"];
+
 /// Parses one request line: `{"url": ..., "country": ..., "language": ..., "cookies": {...},
 /// "asset_exists": false}`; everything but `url` is optional. `cookies` may also be a `Cookie`
 /// header string (`a=1; b=2`).
 pub fn parse_request_line(line: &str) -> Result<Request, String> {
     let value: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
     let Value::Object(fields) = value else { return Err("a request must be a JSON object".to_string()) };
+    if let Some(unknown) = fields.keys().find(|k| !REQUEST_FIELDS.contains(&k.as_str())) {
+        return Err(format!("unknown field \"{unknown}\": a request has {}", REQUEST_FIELDS.join(", ")));
+    }
     let url = fields.get("url").and_then(Value::as_str).ok_or("a request needs a string \"url\"")?;
     let mut req = Request::from_url(url);
     let text = |key: &str| -> Result<Option<String>, String> {

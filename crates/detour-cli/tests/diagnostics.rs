@@ -72,7 +72,7 @@ fn golden_json_and_sarif() {
     let mut checked = 0;
     let mut mismatches = Vec::new();
     for (name, format) in [("expected.jsonl", Format::Json), ("expected.sarif", Format::Sarif)] {
-        for dir in ["slips", "every-error", "warnings"] {
+        for dir in ["slips", "every-error", "warnings", "lint"] {
             let dir = root.join(dir);
             let (diagnostics, _) = detour_cli::check::diagnostics(&rule_files(&dir)).unwrap();
             let actual = render(&diagnostics, format, false).replace(&format!("{}/", root.display()), "");
@@ -87,7 +87,7 @@ fn golden_json_and_sarif() {
             }
         }
     }
-    assert_eq!(checked, 6);
+    assert_eq!(checked, 8);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 
@@ -112,4 +112,31 @@ fn sarif_carries_what_code_scanning_reads() {
         assert!(location["region"]["startLine"].as_u64().unwrap() >= 1);
         assert!(location["region"]["startColumn"].as_u64().unwrap() >= 1);
     }
+}
+
+/// `fixtures/diagnostics/lint` holds one mistake of every kind the site-wide lint finds; each
+/// is reported on its line, naming the other rule's line where there is one.
+#[test]
+fn the_lint_fixture_has_one_warning_of_every_kind() {
+    let (diagnostics, _) = detour_cli::check::diagnostics(&[fixtures().join("diagnostics/lint/_redirects")]).unwrap();
+    let found: Vec<(u32, String)> = diagnostics.iter().map(|d| (d.line, detour_cli::report::code(d))).collect();
+    let expected = [
+        (3, "shadowed"),
+        (5, "shadowed"),
+        (6, "redirect-loop"),
+        (8, "redirect-chain"),
+        (9, "redirect-chain"),
+        (11, "uncaptured-placeholder"),
+        (12, "query-in-from"),
+        (13, "redirects-to-itself"),
+        (14, "trailing-slash-loop"),
+        (15, "name-prefix"),
+        (16, "status-not-final"),
+    ];
+    assert_eq!(found, expected.map(|(l, c)| (l, c.to_string())));
+    let named = |line: u32| diagnostics.iter().find(|d| d.line == line).unwrap().problem.to_string();
+    assert!(named(3).contains("lint/_redirects:2 (`/blog/*`)"), "{}", named(3));
+    assert!(named(5).contains("lint/_redirects:4 (`/:lang/about`)"), "{}", named(5));
+    assert!(named(6).contains("(") && named(6).contains("_redirects:7)"), "{}", named(6));
+    assert!(named(8).starts_with("redirect chain of 3 redirects"), "{}", named(8));
 }

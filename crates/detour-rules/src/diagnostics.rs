@@ -63,8 +63,9 @@ pub enum Problem {
     /// A path under `/.netlify`.
     #[error("`from` is under `/.netlify`, which Netlify reserves for itself")]
     ReservedPath,
-    /// A `?` inside `from`.
-    #[error("`from` contains `?`: write query constraints as `key=value` tokens after `from`, as in `/store id=:id /blog/:id`")]
+    /// A `?` inside `from`: a request path never holds a literal `?` (it starts the query), so
+    /// the rule could never match (SPEC §1.1 makes it an error).
+    #[error("`from` contains `?`, so the rule could never match (a request's path ends where its query starts): write query constraints as `key=value` tokens after `from`, as in `/store id=:id /blog/:id`")]
     QueryInFrom,
     /// A file or line that is not UTF-8.
     #[error("not valid UTF-8 text")]
@@ -160,12 +161,35 @@ pub enum Problem {
         lines: String,
     },
     /// A rule that an earlier rule always wins over.
-    #[error("this rule can never match: the rule at {file}:{line} has the same pattern and always wins")]
+    #[error(
+        "this rule can never match: the rule at {file}:{line} (`{from}`) matches every request it matches and comes first"
+    )]
     Shadowed {
         /// File of the earlier rule.
         file: String,
         /// Line of the earlier rule.
         line: u32,
+        /// The earlier rule's `from`.
+        from: String,
+    },
+    /// A placeholder in `to` that `from` does not capture: it stays in the target as written.
+    #[error(
+        "`:{0}` in `to` is not captured by `from` (no placeholder or query capture of that name): it is sent literally"
+    )]
+    UncapturedPlaceholder(String),
+    /// Redirects that lead back to where they started.
+    #[error("redirect loop {path}: a browser following these redirects never stops")]
+    RedirectLoop {
+        /// The hops, `` `/a` (file:line) → `/b` (file:line) → `/a` ``.
+        path: String,
+    },
+    /// Redirects that lead to another redirect.
+    #[error("redirect chain of {hops} redirects {path}: point the first rule at the end of the chain")]
+    RedirectChain {
+        /// How many redirects a client follows.
+        hops: usize,
+        /// The hops, as for [`Problem::RedirectLoop`].
+        path: String,
     },
     /// A redirect that only adds or removes a trailing slash.
     #[error(
@@ -218,6 +242,9 @@ impl Problem {
             | Problem::TrailingSlashLoop
             | Problem::LoopGuard { .. }
             | Problem::NamePrefix { .. }
+            | Problem::UncapturedPlaceholder(_)
+            | Problem::RedirectLoop { .. }
+            | Problem::RedirectChain { .. }
             | Problem::DuplicateCondition(_)
             | Problem::DuplicateQueryKey(_)
             | Problem::RateLimitIgnored

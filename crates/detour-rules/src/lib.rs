@@ -34,6 +34,7 @@ mod lint;
 mod model;
 mod pattern;
 mod redirects_file;
+mod shadow;
 mod structured;
 mod suggest;
 

@@ -2,15 +2,9 @@
 //! capture names that overlap in `to`. The loop-guard warning (§3.10) needs the matcher and lives
 //! in `detour-reference`.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-
 use crate::diagnostics::{Diagnostic, Problem};
 use crate::model::{url_scheme_len, QueryValue, Rule};
-use crate::pattern::Segment;
-
-/// How many earlier rules with the same pattern are compared with each rule; bounds the work on
-/// sites with thousands of rules sharing one pattern.
-const SHADOW_COMPARISONS: usize = 64;
+use crate::shadow::shadowed;
 
 /// All site-wide warnings, in rule order.
 pub fn lint(rules: &[Rule]) -> Vec<Diagnostic> {
@@ -26,6 +20,9 @@ pub fn lint(rules: &[Rule]) -> Vec<Diagnostic> {
         }
         for (short, long) in overlapping_names(rule) {
             found.push((index, Problem::NamePrefix { short, long }));
+        }
+        for name in uncaptured_names(rule) {
+            found.push((index, Problem::UncapturedPlaceholder(name)));
         }
     }
     found.extend(shadowed(rules));
@@ -53,74 +50,6 @@ fn not_final(status: u16) -> Option<&'static str> {
     }
 }
 
-/// The rules an earlier rule of the same pattern and host always wins over. Rules are grouped
-/// by a hash of their pattern's shape (sorting 16 bytes a rule, not copying every pattern into
-/// a map); within a group, equal shapes are confirmed before comparing.
-fn shadowed(rules: &[Rule]) -> Vec<(usize, Problem)> {
-    let mut by_shape: Vec<(u64, usize)> = rules.iter().enumerate().map(|(i, r)| (shape_hash(r), i)).collect();
-    by_shape.sort_unstable();
-    let mut out = Vec::new();
-    for group in by_shape.chunk_by(|a, b| a.0 == b.0) {
-        for (k, &(_, later)) in group.iter().enumerate() {
-            let Some(rule) = rules.get(later) else { continue };
-            let earlier = group.get(..k).unwrap_or_default().iter().rev().filter_map(|&(_, e)| rules.get(e));
-            let winner =
-                earlier.filter(|e| same_shape(e, rule)).take(SHADOW_COMPARISONS).find(|e| always_wins(e, rule));
-            if let Some(w) = winner {
-                out.push((later, Problem::Shadowed { file: w.source.file.to_string(), line: w.source.line }));
-            }
-        }
-    }
-    out
-}
-
-/// A hash of the host and the pattern with placeholder names erased: `/a/:x` and `/a/:y` match
-/// the same requests.
-fn shape_hash(rule: &Rule) -> u64 {
-    let mut h = DefaultHasher::new();
-    rule.host.hash(&mut h);
-    for segment in &rule.path.segments {
-        match segment {
-            Segment::Placeholder(_) => 0u8.hash(&mut h),
-            Segment::Literal(l) => (1u8, l).hash(&mut h),
-            Segment::Splat => 2u8.hash(&mut h),
-            Segment::PrefixSplat(p) => (3u8, p).hash(&mut h),
-        }
-    }
-    rule.path.segments.len().hash(&mut h);
-    h.finish()
-}
-
-/// Same host, and the same pattern up to placeholder names.
-fn same_shape(a: &Rule, b: &Rule) -> bool {
-    let same =
-        |x: &Segment, y: &Segment| matches!((x, y), (Segment::Placeholder(_), Segment::Placeholder(_))) || x == y;
-    a.host == b.host
-        && a.path.segments.len() == b.path.segments.len()
-        && a.path.segments.iter().zip(&b.path.segments).all(|(x, y)| same(x, y))
-}
-
-/// True when `earlier` matches every request `later` matches (same pattern and host assumed),
-/// so `later` can never be the outcome.
-fn always_wins(earlier: &Rule, later: &Rule) -> bool {
-    if (!earlier.force && later.force) || !earlier.conditions.role.is_empty() {
-        return false;
-    }
-    let query_implied = earlier.query.iter().all(|e| {
-        later.query.iter().any(|l| l.key == e.key && (matches!(e.value, QueryValue::Capture(_)) || l.value == e.value))
-    });
-    // Each condition is "any of": `earlier` holds whenever `later` does if every value `later`
-    // accepts is one `earlier` accepts too.
-    fn implied(e: &[String], l: &[String], same: impl Fn(&str, &str) -> bool) -> bool {
-        e.is_empty() || (!l.is_empty() && l.iter().all(|v| e.iter().any(|w| same(w, v))))
-    }
-    let (ec, lc) = (&earlier.conditions, &later.conditions);
-    query_implied
-        && implied(&ec.country, &lc.country, |a, b| a.eq_ignore_ascii_case(b))
-        && implied(&ec.language, &lc.language, |a, b| a.eq_ignore_ascii_case(b))
-        && implied(&ec.cookie, &lc.cookie, |a, b| a == b)
-}
-
 /// A redirect whose `to` is its `from` with a trailing slash added or removed: both forms match
 /// the rule (SPEC §3.3), so the browser is sent round forever.
 fn is_trailing_slash_loop(rule: &Rule) -> bool {
@@ -139,14 +68,40 @@ fn is_trailing_slash_loop(rule: &Rule) -> bool {
     same_origin && (from.strip_suffix('/') == Some(to) || to.strip_suffix('/') == Some(from))
 }
 
-/// Pairs `(short, long)` of names used in `to` where `:short` is a prefix of `:long`: textual
-/// substitution (SPEC §4) would rewrite the start of `:long`.
-fn overlapping_names(rule: &Rule) -> Vec<(String, String)> {
+/// The capture names of a rule: path placeholders and the splat, then query captures.
+fn capture_names(rule: &Rule) -> Vec<&str> {
     let mut captures: Vec<&str> = rule.path.capture_names().collect();
     captures.extend(rule.query.iter().filter_map(|q| match &q.value {
         QueryValue::Capture(name) => Some(name.as_str()),
         QueryValue::Literal(_) => None,
     }));
+    captures
+}
+
+/// The `:name`s of `to` that no capture replaces (SPEC §4: they stay as written). A name is
+/// what follows `:` up to the first byte that is not a letter, digit or `_`, and starts with a
+/// letter or `_` (so a port, `:8080`, is not one); it is replaced when a capture name starts it
+/// (`:tag.rss` for a placeholder `tag.rss`; `:idx` for `id` is the prefix warning's case).
+fn uncaptured_names(rule: &Rule) -> Vec<String> {
+    let captures = capture_names(rule);
+    let mut names: Vec<String> = Vec::new();
+    for (at, _) in rule.to.match_indices(':') {
+        let Some(after) = rule.to.get(at + 1..) else { continue };
+        let len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+        let name = after.get(..len).unwrap_or_default();
+        let starts_as_name = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+        let captured = captures.iter().any(|c| !c.is_empty() && after.starts_with(c));
+        if starts_as_name && !captured && !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
+/// Pairs `(short, long)` of names used in `to` where `:short` is a prefix of `:long`: textual
+/// substitution (SPEC §4) would rewrite the start of `:long`.
+fn overlapping_names(rule: &Rule) -> Vec<(String, String)> {
+    let captures = capture_names(rule);
     let used: Vec<&str> = captures.iter().copied().filter(|c| rule.to.contains(&format!(":{c}"))).collect();
     let mut names: Vec<&str> = rule
         .to
@@ -178,6 +133,22 @@ mod tests {
         let parsed = crate::parse_redirects("https://h.test/a http://éxample.com/a 301".as_bytes(), "_redirects");
         assert_eq!(parsed.rules.len(), 1);
         assert!(lint(&parsed.rules).is_empty());
+    }
+
+    #[test]
+    fn placeholders_absent_from_from_are_found() {
+        let text = "/a/:id /b/:id/:name/:nam 301\n/p:8080 https://h.test:8080/:x 301\n\
+                    /:tag.rss /f/:tag.rss 301\n/q k=:key /s/:key 301\n/*/x /t/:splat/:splatter 301\n/é /:é 301\n";
+        let parsed = crate::parse_redirects(text.as_bytes(), "_redirects");
+        let found: Vec<(u32, String)> = lint(&parsed.rules)
+            .into_iter()
+            .filter_map(|d| match d.problem {
+                Problem::UncapturedPlaceholder(name) => Some((d.line, name)),
+                _ => None,
+            })
+            .collect();
+        let expected = [(1, "name"), (1, "nam"), (2, "x")].map(|(l, n)| (l, n.to_string()));
+        assert_eq!(found, expected);
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl Site {
 fn summary(texts: &Texts, rules: &[detour_rules::Rule], diagnostics: &[Diagnostic]) -> String {
     let per_file: Vec<String> = texts
         .iter()
-        .map(|(_, _, file)| format!("{file}: {}", rules.iter().filter(|r| &r.source.file == file).count()))
+        .map(|(_, _, file)| format!("{file}: {}", rules.iter().filter(|r| *r.source.file == **file).count()))
         .collect();
     let files = if per_file.is_empty() { "no rule files".to_string() } else { per_file.join(", ") };
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
