@@ -37,6 +37,7 @@ mod redirects_file;
 mod shadow;
 mod structured;
 mod suggest;
+mod toml_split;
 
 use std::path::Path;
 

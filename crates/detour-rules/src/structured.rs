@@ -4,12 +4,14 @@
 use std::sync::Arc;
 
 use toml::de::{DeTable, DeValue};
+use toml::Spanned;
 
 use crate::build::{self, ConditionKey};
 use crate::diagnostics::{Diagnostic, Problem};
 use crate::limits;
 use crate::line_index::LineIndex;
 use crate::model::{Conditions, QueryConstraint, Rule, Source};
+use crate::toml_split;
 use crate::Parsed;
 
 /// A value from TOML or JSON, reduced to what a rule table can hold.
@@ -36,22 +38,24 @@ struct Entry<'a> {
 /// A problem and the byte offset it belongs to; `None` is the rule's own line.
 type Located = (Option<usize>, Problem);
 
-impl<'a> From<&'a DeValue<'_>> for Field<'a> {
-    fn from(v: &'a DeValue<'_>) -> Field<'a> {
-        match v {
-            DeValue::String(s) => Field::Str(s),
-            // Out of `i64` range reads as "not an integer": the status check names the field.
-            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).map_or(Field::Other, Field::Int),
-            DeValue::Boolean(b) => Field::Bool(*b),
-            DeValue::Array(a) => Field::Array(a.iter().map(|item| Field::from(item.get_ref())).collect()),
-            DeValue::Table(t) => Field::Table(toml_entries(t)),
-            DeValue::Float(_) | DeValue::Datetime(_) => Field::Other,
-        }
+/// A TOML value as a [`Field`]; `base` is where the parsed text starts in the file.
+fn toml_field<'a>(v: &'a DeValue<'_>, base: usize) -> Field<'a> {
+    match v {
+        DeValue::String(s) => Field::Str(s),
+        // Out of `i64` range reads as "not an integer": the status check names the field.
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).map_or(Field::Other, Field::Int),
+        DeValue::Boolean(b) => Field::Bool(*b),
+        DeValue::Array(a) => Field::Array(a.iter().map(|item| toml_field(item.get_ref(), base)).collect()),
+        DeValue::Table(t) => Field::Table(toml_entries(t, base)),
+        DeValue::Float(_) | DeValue::Datetime(_) => Field::Other,
     }
 }
 
-fn toml_entries<'a>(table: &'a DeTable<'_>) -> Vec<Entry<'a>> {
-    table.iter().map(|(k, v)| Entry { key: k.get_ref(), at: Some(k.span().start), value: v.get_ref().into() }).collect()
+fn toml_entries<'a>(table: &'a DeTable<'_>, base: usize) -> Vec<Entry<'a>> {
+    table
+        .iter()
+        .map(|(k, v)| Entry { key: k.get_ref(), at: Some(base + k.span().start), value: toml_field(v.get_ref(), base) })
+        .collect()
 }
 
 impl<'a> From<&'a serde_json::Value> for Field<'a> {
@@ -114,6 +118,15 @@ pub fn parse_netlify_toml(text: &[u8], file: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let Some(text) = decode_text(text, file, &mut parsed) else { return parsed };
     let place = Place { file, shared_file: file.into(), lines: LineIndex::new(text.as_bytes()) };
+    match parse_toml_by_table(text, &place) {
+        Some(by_table) => by_table,
+        None => parse_toml_whole(text, &place),
+    }
+}
+
+/// A `netlify.toml` parsed as one document.
+fn parse_toml_whole(text: &str, place: &Place<'_>) -> Parsed {
+    let mut parsed = Parsed::default();
     let doc = match DeTable::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
@@ -132,17 +145,45 @@ pub fn parse_netlify_toml(text: &[u8], file: &str) -> Parsed {
     };
     parsed.rules.reserve_exact(tables.len());
     for table in tables.iter() {
-        // The span of a `[[redirects]]` table is its header; of an inline table, its `{`.
-        let line = place.lines.line_of(table.span().start);
-        match table.get_ref() {
-            DeValue::Table(t) => add_rule(&mut parsed, &place, &toml_entries(t), line),
-            _ => {
-                let problem = Problem::BadShape("each element of `redirects` must be a table".to_string());
-                parsed.diagnostics.push(place.diagnostic(None, line, problem));
-            }
-        }
+        add_toml_rule(&mut parsed, place, table, 0);
     }
     parsed
+}
+
+/// One element of `redirects`, parsed from text starting at byte `base` of the file.
+fn add_toml_rule(parsed: &mut Parsed, place: &Place<'_>, table: &Spanned<DeValue<'_>>, base: usize) {
+    // The span of a `[[redirects]]` table is its header; of an inline table, its `{`.
+    let line = place.lines.line_of(base + table.span().start);
+    match table.get_ref() {
+        DeValue::Table(t) => add_rule(parsed, place, &toml_entries(t, base), line),
+        _ => {
+            let problem = Problem::BadShape("each element of `redirects` must be a table".to_string());
+            parsed.diagnostics.push(place.diagnostic(None, line, problem));
+        }
+    }
+}
+
+/// A `netlify.toml` parsed one `[[redirects]]` table at a time ([`toml_split`]), which keeps the
+/// parser's buffers small; `None` (parse the whole document instead) when the document does not
+/// split, or any part of it does not parse alone, so every error is found and placed by the
+/// whole-document parse.
+fn parse_toml_by_table(text: &str, place: &Place<'_>) -> Option<Parsed> {
+    let split = toml_split::split(text)?;
+    let rest = DeTable::parse(&split.rest).ok()?;
+    if rest.get_ref().iter().any(|(k, _)| k.get_ref() == "redirects") {
+        return None;
+    }
+    let mut parsed = Parsed::default();
+    parsed.rules.reserve_exact(split.tables.len());
+    for (base, section) in split.tables {
+        let doc = DeTable::parse(section).ok()?;
+        let (_, redirects) = doc.get_ref().iter().find(|(k, _)| k.get_ref() == "redirects")?;
+        let DeValue::Array(tables) = redirects.get_ref() else { return None };
+        for table in tables.iter() {
+            add_toml_rule(&mut parsed, place, table, base);
+        }
+    }
+    Some(parsed)
 }
 
 /// Parses a JSON array of rule objects. A rule's location is the line its object starts on.
@@ -441,5 +482,80 @@ fn condition_values(key: &str, value: &Field) -> Result<Vec<String>, Problem> {
             Ok(values)
         }
         _ => Err(wrong(key, "an array of strings or a comma-separated string")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The table-by-table parse and the whole-document parse agree: same rules, same
+    /// diagnostics at the same lines and columns.
+    fn check_same_as_whole(text: &str) {
+        let by_table = parse_netlify_toml(text.as_bytes(), "netlify.toml");
+        let place =
+            Place { file: "netlify.toml", shared_file: "netlify.toml".into(), lines: LineIndex::new(text.as_bytes()) };
+        let whole = parse_toml_whole(text, &place);
+        assert_eq!(by_table.rules, whole.rules, "{text}");
+        assert_eq!(by_table.diagnostics, whole.diagnostics, "{text}");
+    }
+
+    #[test]
+    fn table_by_table_parse_equals_whole_parse() {
+        let docs = [
+            "[build]\npublish = \"dist\"\n\n[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\nstatus = 302\n\n[[redirects]]\n  from = \"/c/*\"\n  to = \"/d/:splat\"\n  [redirects.conditions]\n  Country = [\"de\"]\n",
+            "[[redirects]]\nfrom = \"/a\"\nto = 5\nstatus = \"x\"\nfrce = true\n[[redirects]]\nfrom = \"/é\"\nto = \"/ü\"\n",
+            "# c\n[[redirects]] # rule one\nfrom = \"/a\" # x\nto = \"\"\"/b\n\"\"\"\n[[redirects]]\nfrom = '/x'\nto = '''/y'''\nquery = {id = \":id\"}\n",
+            "[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\n[build]\n[redirects.conditions]\nRole = [\"a\"]\n",
+            "[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\n[[redirects]]\nfrom = \"/a\"\nfrom = \"/b\"\n",
+            "redirects = [{from = \"/a\", to = \"/b\"}]\n[[redirects]]\nfrom = \"/c\"\nto = \"/d\"\n",
+            "[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\n[build]\npublish = \n",
+            "[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\nheaders = {X-A = \"1\"}\n[redirects.headers]\nX-B = \"2\"\n",
+        ];
+        for doc in docs {
+            check_same_as_whole(doc);
+        }
+        // The ordinary shapes take the table-by-table path (the others fall back).
+        for doc in [docs[0], docs[1], docs[2]] {
+            let place = Place { file: "f", shared_file: "f".into(), lines: LineIndex::new(doc.as_bytes()) };
+            assert!(parse_toml_by_table(doc, &place).is_some(), "{doc}");
+        }
+    }
+
+    /// Pieces a `netlify.toml` is made of, including the ones the split must see through.
+    const PIECES: &[&str] = &[
+        "[[redirects]]\n",
+        "  [[redirects]] # c\n",
+        "[redirects.conditions]\n",
+        "[redirects.query]\n",
+        "[build]\n",
+        "[[plugins]]\n",
+        "[ redirects ]\n",
+        "from = \"/a/:x\"\n",
+        "from = \"/b/*\"\n",
+        "to = \"/c/:x\"\n",
+        "to = \"https://é.example/:splat\"\n",
+        "status = 301\n",
+        "status = \"x\"\n",
+        "force = true\n",
+        "Country = [\"de\", \"at\"]\n",
+        "id = \":id\"\n",
+        "x = \"\"\"\n[[redirects]]\n\"\"\"\n",
+        "y = '''\n[build]'''\n",
+        "z = [\n[1],\n]\n",
+        "w = \"a # b [[redirects]]\"\n",
+        "# [[redirects]]\n",
+        "v = \"unterminated\n",
+        "\n",
+    ];
+
+    proptest! {
+        #[test]
+        fn table_by_table_parse_equals_whole_parse_on_any_mix(picks in prop::collection::vec(0..PIECES.len(), 0..24)) {
+            let text: String = picks.iter().map(|&i| PIECES[i]).collect();
+            check_same_as_whole(&text);
+        }
     }
 }
