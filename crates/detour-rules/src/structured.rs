@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -163,19 +164,38 @@ fn add_toml_rule(parsed: &mut Parsed, place: &Place<'_>, table: &Spanned<DeValue
     }
 }
 
+/// How many `[[redirects]]` tables one task of the parallel parse takes.
+const TABLES_PER_TASK: usize = 512;
+
 /// A `netlify.toml` parsed one `[[redirects]]` table at a time ([`toml_split`]), which keeps the
-/// parser's buffers small; `None` (parse the whole document instead) when the document does not
-/// split, or any part of it does not parse alone, so every error is found and placed by the
-/// whole-document parse.
+/// parser's buffers small and lets the tables be parsed on every core; `None` (parse the whole
+/// document instead) when the document does not split, any part of it does not parse alone, or
+/// it has more rules than a site may, so every error and the rule limit are found and placed by
+/// the whole-document parse.
 fn parse_toml_by_table(text: &str, place: &Place<'_>) -> Option<Parsed> {
     let split = toml_split::split(text)?;
+    if split.tables.len() > limits::MAX_RULES {
+        return None;
+    }
     let rest = DeTable::parse(&split.rest).ok()?;
     if rest.get_ref().iter().any(|(k, _)| k.get_ref() == "redirects") {
         return None;
     }
+    let parts: Vec<Parsed> =
+        split.tables.par_chunks(TABLES_PER_TASK).map(|tables| parse_tables(tables, place)).collect::<Option<_>>()?;
     let mut parsed = Parsed::default();
     parsed.rules.reserve_exact(split.tables.len());
-    for (base, section) in split.tables {
+    for part in parts {
+        parsed.rules.extend(part.rules);
+        parsed.diagnostics.extend(part.diagnostics);
+    }
+    Some(parsed)
+}
+
+/// `[[redirects]]` sections, each parsed alone, in order.
+fn parse_tables(sections: &[(usize, &str)], place: &Place<'_>) -> Option<Parsed> {
+    let mut parsed = Parsed::default();
+    for &(base, section) in sections {
         let doc = DeTable::parse(section).ok()?;
         let (_, redirects) = doc.get_ref().iter().find(|(k, _)| k.get_ref() == "redirects")?;
         let DeValue::Array(tables) = redirects.get_ref() else { return None };
@@ -522,6 +542,18 @@ mod tests {
             let place = Place { file: "f", shared_file: "f".into(), lines: LineIndex::new(doc.as_bytes()) };
             assert!(parse_toml_by_table(doc, &place).is_some(), "{doc}");
         }
+    }
+
+    #[test]
+    fn tables_parsed_in_parallel_keep_their_order_and_lines() {
+        let mut text = String::from("[build]\npublish = \"dist\"\n");
+        for i in 0..(3 * TABLES_PER_TASK + 7) {
+            let status = if i % 97 == 0 { "\"bad\"".to_string() } else { (301 + i % 2).to_string() };
+            text.push_str(&format!("[[redirects]]\nfrom = \"/a{i}\"\nto = \"/b{i}\"\nstatus = {status}\n"));
+        }
+        check_same_as_whole(&text);
+        let place = Place { file: "f", shared_file: "f".into(), lines: LineIndex::new(text.as_bytes()) };
+        assert!(parse_toml_by_table(&text, &place).is_some());
     }
 
     /// Pieces a `netlify.toml` is made of, including the ones the split must see through.
