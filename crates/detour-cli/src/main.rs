@@ -48,12 +48,17 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
-    /// Compile rule files into a blob; exit 1 with every diagnostic on rule errors.
+    /// Compile rule files into a blob; exit 1 with every diagnostic on rule errors. With
+    /// `--sites SITES`, compile every site folder `SITES/<host>/` into `OUT/<host>.detour`.
     Compile {
         /// `_redirects`, `netlify.toml` or `*.json` files (or site directories), in priority order.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "sites", conflicts_with = "sites")]
         files: Vec<PathBuf>,
-        /// Where to write the blob.
+        /// A directory of site folders (`SITES/<host>/` with `_redirects` and/or `netlify.toml`,
+        /// and an optional `aliases` file); `--out` is then the directory of blobs.
+        #[arg(long, value_name = "SITES")]
+        sites: Option<PathBuf>,
+        /// Where to write the blob (with `--sites`: the directory of blobs).
         #[arg(short, long)]
         out: PathBuf,
         /// Drop invalid rules (reporting them) and write the blob anyway, as Netlify's deploy does.
@@ -90,7 +95,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { files, format, deny_warnings } => check::run(&files, format, deny_warnings),
-        Command::Compile { files, out, allow_invalid } => compile_cmd::compile(&files, &out, allow_invalid),
+        Command::Compile { files, sites: None, out, allow_invalid } => {
+            compile_cmd::compile(&files, &out, allow_invalid)
+        }
+        Command::Compile { sites: Some(sites), out, allow_invalid, .. } => {
+            detour_cli::compile_sites::compile_sites(&sites, &out, allow_invalid)
+        }
         Command::Inspect { blob } => compile_cmd::inspect(&blob),
         Command::Match(args) => match_cmd::run(&args),
         Command::Explain(args) => explain_cmd::run(&args),
