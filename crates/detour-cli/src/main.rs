@@ -121,7 +121,17 @@ fn main() -> ExitCode {
 #[derive(clap::Args)]
 struct ServeArgs {
     /// The site directory.
-    dir: PathBuf,
+    #[arg(required_unless_present = "sites", conflicts_with = "sites")]
+    dir: Option<PathBuf>,
+    /// Serve every site of a directory of blobs (`detour compile --sites`), routing by Host.
+    #[arg(long, value_name = "OUT")]
+    sites: Option<PathBuf>,
+    /// With `--sites`: where requests no rule handles are proxied (else they answer 404).
+    #[arg(long, value_name = "URL", requires = "sites")]
+    origin: Option<String>,
+    /// With `--sites`: the most sites whose rules are held in memory at once.
+    #[arg(long, default_value_t = 1024)]
+    max_open_sites: usize,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: std::net::SocketAddr,
@@ -185,16 +195,46 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
     use std::io::IsTerminal;
     let ansi = std::io::stderr().is_terminal();
     tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).init();
-    if !args.dir.is_dir() {
-        return Err(Failure::Usage(format!("{}: not a directory", args.dir.display())));
-    }
     let options = serve_options(&args)?;
-    let (dir, addr) = (args.dir, args.addr);
+    if let Some(sites) = &args.sites {
+        return serve_sites(sites, &args, options);
+    }
+    let dir = args.dir.clone().unwrap_or_default();
+    if !dir.is_dir() {
+        return Err(Failure::Usage(format!("{}: not a directory", dir.display())));
+    }
+    let addr = args.addr;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Io(format!("tokio runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure::Io(format!("{addr}: {e}")))?;
         let without = if options.no_rules { ", without rules" } else { "" };
         eprintln!("detour serve: http://{addr}/ ({}{without})", dir.display());
         detour_cli::serve::serve(dir, listener, options).await.map_err(|e| Failure::Io(e.to_string()))
+    })
+}
+
+/// `detour serve --sites OUT [--origin URL]`.
+fn serve_sites(
+    dir: &std::path::Path,
+    args: &ServeArgs,
+    options: detour_cli::serve::ServeOptions,
+) -> Result<(), Failure> {
+    if !dir.is_dir() {
+        return Err(Failure::Usage(format!("{}: not a directory", dir.display())));
+    }
+    let mut sites = detour_cli::serve::SitesOptions {
+        origin: args.origin.clone(),
+        layer: options.layer,
+        connections: options.connections,
+        ..Default::default()
+    };
+    sites.registry.max_open = args.max_open_sites;
+    sites.registry.match_options = options.match_options;
+    let (dir, addr) = (dir.to_path_buf(), args.addr);
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Io(format!("tokio runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure::Io(format!("{addr}: {e}")))?;
+        eprintln!("detour serve: http://{addr}/ (sites of {})", dir.display());
+        detour_cli::serve::serve_sites(dir, listener, sites).await.map_err(|e| Failure::Io(e.to_string()))
     })
 }

@@ -34,6 +34,7 @@ mod forward_headers;
 mod jwt_secret;
 mod layer;
 mod listener;
+mod origin;
 mod proxy;
 mod site_files;
 
@@ -42,4 +43,5 @@ pub use body::{boxed, empty, full, Body, BoxError};
 pub use jwt_secret::{check_jwt_secret, JwtSecretError, MIN_JWT_SECRET_BYTES, RECOMMENDED_JWT_SECRET_BYTES};
 pub use layer::{Detour, DetourLayer, Options, ReloadHandle};
 pub use listener::{accept_loop, ConnectionLimits};
+pub use origin::{InvalidOrigin, Origin};
 pub use site_files::SiteFiles;

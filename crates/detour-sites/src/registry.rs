@@ -186,6 +186,10 @@ impl Inner {
             if let Some(matcher) = site.matcher.load_full() {
                 return Lookup::Site(matcher);
             }
+            if state.problem.is_some() {
+                // Refused already; the watcher (or a rescan) looks again when the file changes.
+                return Lookup::Unavailable;
+            }
             // Looked at before it is read: a rename in between is then seen as a change.
             let seen = Fingerprint::of(&site.path);
             match site.load(&self.options.match_options) {

@@ -61,7 +61,12 @@ fn runtime_depends_on_format_only() {
 #[test]
 fn the_layer_pulls_in_neither_parsers_nor_compiler() {
     let deps = normal_dependencies();
-    assert_eq!(detour_deps(&deps, "detour-http"), BTreeSet::from(["detour-runtime".to_string()]));
+    // The site registry is runtime-only too (checked below), so the layer over sites still
+    // takes compiled blobs only.
+    assert_eq!(
+        detour_deps(&deps, "detour-http"),
+        BTreeSet::from(["detour-runtime".to_string(), "detour-sites".to_string()])
+    );
 }
 
 #[test]

@@ -15,9 +15,11 @@ use detour_http::{
 use detour_runtime::MatchOptions;
 
 mod reload;
+mod sites;
 
 pub use reload::Site;
 use reload::{watch, WatchOptions};
+pub use sites::{serve_sites, SitesOptions};
 
 /// Settings of [`serve`].
 #[derive(Debug, Clone)]
