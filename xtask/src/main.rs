@@ -20,6 +20,9 @@
 //!   unless every good answer is right, the server stays up, and p99 stays within 3x (`soak.rs`).
 //! - `bench [--large | --check]`: `detour bench --json` on 1k to 1M rules, the criterion benches, a summary
 //!   in `target/bench/results.json` and the chart `docs/benchmarks.png` (see `BENCHMARKS.md`).
+//! - `sites [--sites N --rules M] [--long] [--keep]`: many sites in one process: bulk compile
+//!   throughput, cold-site first answer, RSS against the open-site budget (`sites.rs`);
+//!   `stress [--long]`: the registry's reload stress, 1,000 replaced sites with `--long`.
 //! - `miri`: the runtime's unit tests under Miri (Tree Borrows), installing Miri when missing.
 //! - `golden`: compiles `fixtures/blobs/site` into `fixtures/blobs/v<FORMAT>.detour` and records
 //!   the reference engine's answers to `fixtures/blobs/requests.jsonl` beside it. Run it only when
@@ -30,6 +33,7 @@ mod bindings;
 #[cfg(feature = "chart")]
 mod chart;
 mod fuzz;
+mod sites;
 mod soak;
 
 use detour_testkit::workload as gen;
@@ -48,6 +52,8 @@ fn main() -> ExitCode {
         Some("load") => load(&args[1..]),
         Some("bench") => bench::command(&args[1..]),
         Some("miri") => miri(),
+        Some("sites") => sites::command(&args[1..]),
+        Some("stress") => sites::stress(&args[1..]),
         #[cfg(feature = "chart")]
         Some("chart") => chart::draw(&args[1], &args[2]),
         _ => {
@@ -139,7 +145,7 @@ fn golden() -> Result<(), String> {
 }
 
 /// The value after `--name`, parsed.
-fn option<T: std::str::FromStr>(args: &[String], name: &str) -> Result<Option<T>, String> {
+pub(crate) fn option<T: std::str::FromStr>(args: &[String], name: &str) -> Result<Option<T>, String> {
     match args.iter().position(|a| a == name) {
         None => Ok(None),
         Some(i) => {
