@@ -58,18 +58,23 @@ pub fn normalize_host<'b>(raw: &str, buffer: &'b mut [u8; MAX_HOST_BYTES]) -> Op
     let host = host.strip_suffix(b".").unwrap_or(host);
     let out = buffer.get_mut(..host.len())?;
     let bracketed = host.first() == Some(&b'[');
+    // One pass: lower-case, check the alphabet, and (for names) that no label is empty.
+    let mut label_start = true;
     for (o, &b) in out.iter_mut().zip(host) {
         *o = b.to_ascii_lowercase();
         let allowed = if bracketed {
             o.is_ascii_hexdigit() || matches!(*o, b':' | b'.' | b'[' | b']')
+        } else if *o == b'.' {
+            !std::mem::replace(&mut label_start, true)
         } else {
-            o.is_ascii_alphanumeric() || matches!(*o, b'-' | b'_' | b'.')
+            label_start = false;
+            o.is_ascii_alphanumeric() || matches!(*o, b'-' | b'_')
         };
         if !allowed {
             return None;
         }
     }
-    if out.is_empty() || (!bracketed && out.split(|&b| b == b'.').any(<[u8]>::is_empty)) {
+    if out.is_empty() || (!bracketed && label_start) {
         return None;
     }
     std::str::from_utf8(out).ok()

@@ -2,9 +2,33 @@
 //! swapped in whole, so a lookup reads it without a lock.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use xxhash_rust::xxh3::Xxh3DefaultBuilder;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// Hashes a host with one-shot xxh3 calls: a streaming hasher's set-up costs more than hashing
+/// a host name, and the lookup is on every request's path.
+#[derive(Default)]
+pub(crate) struct HostHasher(u64);
+
+impl Hasher for HostHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxh3_64_with_seed(bytes, self.0);
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        // `str`'s `Hash` ends with a 0xff byte; mixing it in cheaply keeps the hash a function
+        // of the whole input without a second xxh3 call.
+        self.0 = self.0.rotate_left(5) ^ u64::from(byte);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type HostMap = HashMap<Box<str>, Arc<Site>, BuildHasherDefault<HostHasher>>;
 
 use crate::site::Site;
 
@@ -12,7 +36,7 @@ use crate::site::Site;
 #[derive(Default)]
 pub(crate) struct Directory {
     pub(crate) sites: BTreeMap<String, Arc<Site>>,
-    pub(crate) hosts: HashMap<Box<str>, Arc<Site>, Xxh3DefaultBuilder>,
+    pub(crate) hosts: HostMap,
     /// Aliases claimed by more than one site, and who got them.
     pub(crate) conflicts: Vec<(String, String)>,
 }
@@ -21,8 +45,7 @@ impl Directory {
     /// The table for these sites: primary hosts first (a primary host always names its own
     /// site), then aliases in primary-host order (the first site to list an alias gets it).
     pub(crate) fn build(sites: BTreeMap<String, Arc<Site>>) -> Directory {
-        let mut hosts: HashMap<Box<str>, Arc<Site>, Xxh3DefaultBuilder> =
-            HashMap::with_capacity_and_hasher(sites.len() * 2, Xxh3DefaultBuilder::new());
+        let mut hosts = HostMap::with_capacity_and_hasher(sites.len() * 2, BuildHasherDefault::default());
         for (primary, site) in &sites {
             hosts.insert(primary.as_str().into(), Arc::clone(site));
         }
