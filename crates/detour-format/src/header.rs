@@ -11,7 +11,8 @@
 //!     40    4 rule_count       u32 LE
 //!     44    8 input_hash       u64 LE, the site's input hash (0: not recorded)
 //!     52    4 site_len         u32 LE, bytes of the site section after the payload (0: none)
-//!     56    8 site_checksum    u64 LE, xxh3-64 of the site section (0 when there is none)
+//!     56    8 site_checksum    u64 LE, xxh3-64 of the site section seeded by input_hash
+//!                              (0, like input_hash, when there is no site section)
 //! ```
 //! The payload (the rkyv archive) starts at offset 64, so it is 16-byte aligned in an mmap. The
 //! site section (`crate::site`: the hosts of a site served from a directory of blobs) follows
@@ -92,8 +93,13 @@ pub struct Header {
     pub input_hash: u64,
     /// Bytes of the site section after the payload (0: none).
     pub site_len: u32,
-    /// xxh3-64 of the site section (0 when there is none).
+    /// xxh3-64 of the site section, seeded by `input_hash` (0 when there is none).
     pub site_checksum: u64,
+}
+
+/// The site section's checksum: seeded by the input hash, so a change to either is caught.
+pub(crate) fn site_checksum(section: &[u8], input_hash: u64) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(section, input_hash)
 }
 
 fn u32_at(b: &[u8], at: usize) -> u32 {
@@ -181,8 +187,9 @@ impl Header {
             return Err(HeaderError::Length { expected, found: total_len });
         }
         let site_checksum = u64_at(blob, 56);
-        if site_len == 0 && site_checksum != 0 {
-            // Without a section its checksum field is reserved.
+        let input_hash = u64_at(blob, 44);
+        if site_len == 0 && (site_checksum != 0 || input_hash != 0) {
+            // Without a site section its fields are reserved.
             return Err(HeaderError::Reserved);
         }
         Ok(Header {
@@ -191,7 +198,7 @@ impl Header {
             payload_len,
             checksum: u64_at(blob, 32),
             rule_count: u32_at(blob, 40),
-            input_hash: u64_at(blob, 44),
+            input_hash,
             site_len,
             site_checksum,
         })
@@ -203,7 +210,7 @@ impl Header {
             let expected = self.site_offset() + u64::from(self.site_len);
             return Err(HeaderError::Length { expected, found: self.site_offset() + section.len() as u64 });
         }
-        let found = if section.is_empty() { 0 } else { xxh3_64(section) };
+        let found = if section.is_empty() { 0 } else { site_checksum(section, self.input_hash) };
         if found != self.site_checksum {
             return Err(HeaderError::Checksum { expected: self.site_checksum, found });
         }

@@ -9,8 +9,6 @@
 //! `_` and `.` (or an IPv6 literal in brackets) is not a host: HTTP carries internationalized
 //! names as A-labels (`xn--…`), so a raw UTF-8 `Host` names no site.
 
-use xxhash_rust::xxh3::xxh3_64;
-
 use crate::{Header, HeaderError, HEADER_LEN};
 
 /// The longest host name (DNS: 253 bytes written without the trailing dot).
@@ -171,7 +169,7 @@ pub fn with_site(mut blob: Vec<u8>, hosts: &[String], input_hash: u64) -> Result
     SiteHosts::parse(section.as_bytes())?;
     header.input_hash = input_hash;
     header.site_len = u32::try_from(section.len()).map_err(|_| SiteError::TooManyHosts(hosts.len()))?;
-    header.site_checksum = xxh3_64(section.as_bytes());
+    header.site_checksum = crate::header::site_checksum(section.as_bytes(), input_hash);
     blob[..HEADER_LEN].copy_from_slice(&header.to_bytes());
     blob.extend_from_slice(section.as_bytes());
     Ok(blob)
@@ -253,6 +251,10 @@ mod tests {
             header.check_site(&corrupt[header.site_offset() as usize..]),
             Err(HeaderError::Checksum { .. })
         ));
+        let mut rehashed = site.clone();
+        rehashed[44] ^= 1;
+        let flipped = Header::read(&rehashed).unwrap();
+        assert!(matches!(flipped.check_site(section), Err(HeaderError::Checksum { .. })), "the input hash is covered");
         assert!(matches!(with_site(site, &["c.example".to_string()], 1), Err(SiteError::Header(_))));
     }
 }

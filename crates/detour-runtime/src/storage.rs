@@ -207,7 +207,8 @@ mod tests {
         let at = upper.len() - 1;
         upper[at] = b'E';
         let mut header = detour_format::Header::read(&upper).unwrap();
-        header.site_checksum = xxhash_rust::xxh3::xxh3_64(&upper[header.site_offset() as usize..]);
+        header.site_checksum =
+            xxhash_rust::xxh3::xxh3_64_with_seed(&upper[header.site_offset() as usize..], header.input_hash);
         upper[..64].copy_from_slice(&header.to_bytes());
         assert!(matches!(Blob::from_bytes(&upper), Err(LoadError::InvalidSite(_))));
     }
