@@ -46,36 +46,63 @@ const MAX_RAW_HOST: usize = MAX_HOST_BYTES + 1 + 6;
 /// The normal form of a request's `Host` (or a configured host name), written into `buffer`:
 /// lower case, without port and trailing dot. `None` when it is no host name (empty, too long,
 /// a byte outside the host alphabet, an empty label, a port that is not digits). Allocates
-/// nothing: the registry calls it per request.
+/// nothing.
 pub fn normalize_host<'b>(raw: &str, buffer: &'b mut [u8; MAX_HOST_BYTES]) -> Option<&'b str> {
-    let raw = raw.as_bytes();
+    std::str::from_utf8(normalize_host_bytes(raw.as_bytes(), buffer)?).ok()
+}
+
+/// What a host name byte normalizes to (ASCII lower case), or 0 for a byte no name may hold.
+const NAME_BYTES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = if b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.') {
+            b
+        } else if b.is_ascii_uppercase() {
+            b.to_ascii_lowercase()
+        } else {
+            0
+        };
+        i += 1;
+    }
+    table
+};
+
+/// [`normalize_host`] on bytes, for the registry's per-request lookup: the result is ASCII, so
+/// it needs no UTF-8 check.
+pub fn normalize_host_bytes<'b>(raw: &[u8], buffer: &'b mut [u8; MAX_HOST_BYTES]) -> Option<&'b [u8]> {
     if raw.len() > MAX_RAW_HOST {
         return None;
     }
     let host = strip_port(raw)?;
     let host = host.strip_suffix(b".").unwrap_or(host);
     let out = buffer.get_mut(..host.len())?;
-    let bracketed = host.first() == Some(&b'[');
-    // One pass: lower-case, check the alphabet, and (for names) that no label is empty.
+    if host.first() == Some(&b'[') {
+        return normalize_ip_literal(host, out);
+    }
+    // One pass: lower-case through the table, and check that no label is empty.
     let mut label_start = true;
     for (o, &b) in out.iter_mut().zip(host) {
+        let c = NAME_BYTES[usize::from(b)];
+        if c == 0 || (c == b'.' && label_start) {
+            return None;
+        }
+        label_start = c == b'.';
+        *o = c;
+    }
+    (!out.is_empty() && !label_start).then_some(&*out)
+}
+
+/// A bracketed IPv6 literal, lower-cased.
+fn normalize_ip_literal<'b>(host: &[u8], out: &'b mut [u8]) -> Option<&'b [u8]> {
+    for (o, &b) in out.iter_mut().zip(host) {
         *o = b.to_ascii_lowercase();
-        let allowed = if bracketed {
-            o.is_ascii_hexdigit() || matches!(*o, b':' | b'.' | b'[' | b']')
-        } else if *o == b'.' {
-            !std::mem::replace(&mut label_start, true)
-        } else {
-            label_start = false;
-            o.is_ascii_alphanumeric() || matches!(*o, b'-' | b'_')
-        };
-        if !allowed {
+        if !(o.is_ascii_hexdigit() || matches!(*o, b':' | b'.' | b'[' | b']')) {
             return None;
         }
     }
-    if out.is_empty() || (!bracketed && label_start) {
-        return None;
-    }
-    std::str::from_utf8(out).ok()
+    Some(out)
 }
 
 /// The host without its `:port` (digits only), keeping an IPv6 literal's brackets.

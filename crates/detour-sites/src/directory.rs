@@ -17,10 +17,10 @@ impl Hasher for HostHasher {
         self.0 = xxh3_64_with_seed(bytes, self.0);
     }
 
-    fn write_u8(&mut self, byte: u8) {
-        // `str`'s `Hash` ends with a 0xff byte; mixing it in cheaply keeps the hash a function
-        // of the whole input without a second xxh3 call.
-        self.0 = self.0.rotate_left(5) ^ u64::from(byte);
+    fn write_usize(&mut self, len: usize) {
+        // A slice's `Hash` writes its length first; mixing it in cheaply keeps the hash a
+        // function of the whole input without a second xxh3 call.
+        self.0 = self.0.rotate_left(5) ^ len as u64;
     }
 
     fn finish(&self) -> u64 {
@@ -28,7 +28,8 @@ impl Hasher for HostHasher {
     }
 }
 
-type HostMap = HashMap<Box<str>, Arc<Site>, BuildHasherDefault<HostHasher>>;
+/// Hosts as bytes: a normalized host is ASCII, so the lookup skips a UTF-8 check.
+type HostMap = HashMap<Box<[u8]>, Arc<Site>, BuildHasherDefault<HostHasher>>;
 
 use crate::site::Site;
 
@@ -47,13 +48,13 @@ impl Directory {
     pub(crate) fn build(sites: BTreeMap<String, Arc<Site>>) -> Directory {
         let mut hosts = HostMap::with_capacity_and_hasher(sites.len() * 2, BuildHasherDefault::default());
         for (primary, site) in &sites {
-            hosts.insert(primary.as_str().into(), Arc::clone(site));
+            hosts.insert(primary.as_bytes().into(), Arc::clone(site));
         }
         let mut conflicts = Vec::new();
         for (primary, site) in &sites {
             let aliases: Vec<String> = site.state().hosts.iter().skip(1).cloned().collect();
             for alias in aliases {
-                match hosts.get(alias.as_str()) {
+                match hosts.get(alias.as_bytes()) {
                     Some(owner) if owner.primary != *primary => {
                         let message =
                             format!("host `{alias}` of site `{primary}` already belongs to site `{}`", owner.primary);
@@ -62,7 +63,7 @@ impl Directory {
                     }
                     Some(_) => {}
                     None => {
-                        hosts.insert(alias.into(), Arc::clone(site));
+                        hosts.insert(alias.into_bytes().into(), Arc::clone(site));
                     }
                 }
             }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use detour_runtime::{normalize_host, MatchOptions, Matcher, MAX_HOST_BYTES};
+use detour_runtime::{normalize_host_bytes, MatchOptions, Matcher, MAX_HOST_BYTES};
 
 use crate::directory::Directory;
 use crate::site::{Fingerprint, Site, SiteState};
@@ -136,7 +136,7 @@ impl Registry {
     /// Opens the site on its first request; allocates nothing once it is open.
     pub fn lookup(&self, host: &str) -> Lookup {
         let mut buffer = [0u8; MAX_HOST_BYTES];
-        let Some(host) = normalize_host(host, &mut buffer) else { return Lookup::Unknown };
+        let Some(host) = normalize_host_bytes(host.as_bytes(), &mut buffer) else { return Lookup::Unknown };
         let directory = self.inner.directory.load();
         let Some(site) = directory.hosts.get(host) else { return Lookup::Unknown };
         site.touch(self.inner.epoch.load(Ordering::Relaxed));
