@@ -22,6 +22,9 @@
 //!   in `target/bench/results.json` and the chart `docs/benchmarks.png` (see `BENCHMARKS.md`).
 //! - `man [--out DIR]`: the `detour` man pages (`clap_mangen`), `target/man/detour.1` and one
 //!   page per subcommand (see `man.rs`).
+//! - `sites [--sites N --rules M] [--long] [--keep]`: many sites in one process: bulk compile
+//!   throughput, cold-site first answer, RSS against the open-site budget (`sites.rs`);
+//!   `stress [--long]`: the registry's reload stress, 1,000 replaced sites with `--long`.
 //! - `miri`: the runtime's unit tests under Miri (Tree Borrows), installing Miri when missing.
 //! - `golden`: compiles `fixtures/blobs/site` into `fixtures/blobs/v<FORMAT>.detour` and records
 //!   the reference engine's answers to `fixtures/blobs/requests.jsonl` beside it. Run it only when
@@ -33,6 +36,7 @@ mod bindings;
 mod chart;
 mod fuzz;
 mod man;
+mod sites;
 mod soak;
 
 use detour_testkit::workload as gen;
@@ -52,6 +56,8 @@ fn main() -> ExitCode {
         Some("bench") => bench::command(&args[1..]),
         Some("miri") => miri(),
         Some("man") => man::command(&args[1..]),
+        Some("sites") => sites::command(&args[1..]),
+        Some("stress") => sites::stress(&args[1..]),
         #[cfg(feature = "chart")]
         Some("chart") => chart::draw(&args[1], &args[2]),
         _ => {
@@ -145,7 +151,7 @@ fn golden() -> Result<(), String> {
 }
 
 /// The value after `--name`, parsed.
-fn option<T: std::str::FromStr>(args: &[String], name: &str) -> Result<Option<T>, String> {
+pub(crate) fn option<T: std::str::FromStr>(args: &[String], name: &str) -> Result<Option<T>, String> {
     match args.iter().position(|a| a == name) {
         None => Ok(None),
         Some(i) => {

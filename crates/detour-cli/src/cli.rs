@@ -31,13 +31,19 @@ pub enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
-    /// Compile rule files into a blob; exit 1 with every diagnostic on rule errors.
+    /// Compile rule files into a blob; exit 1 with every diagnostic on rule errors. With
+    /// `--sites SITES`, compile every site folder `SITES/<host>/` into `OUT/<host>.detour`.
     Compile {
         /// `_redirects`, `netlify.toml` or `*.json` files (or site directories), in priority order;
         /// `-` reads rules from standard input.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "sites", conflicts_with = "sites")]
         files: Vec<PathBuf>,
-        /// Where to write the blob; `-` writes it to standard output.
+        /// A directory of site folders (`SITES/<host>/` with `_redirects` and/or `netlify.toml`,
+        /// and an optional `aliases` file); `--out` is then the directory of blobs.
+        #[arg(long, value_name = "SITES")]
+        sites: Option<PathBuf>,
+        /// Where to write the blob; `-` writes it to standard output (with `--sites`: the
+        /// directory of blobs).
         #[arg(short, long)]
         out: PathBuf,
         /// Drop invalid rules (reporting them) and write the blob anyway, as Netlify's deploy does.
@@ -81,7 +87,17 @@ pub enum Command {
 #[derive(clap::Args)]
 pub struct ServeArgs {
     /// The site directory.
-    pub dir: PathBuf,
+    #[arg(required_unless_present = "sites", conflicts_with = "sites")]
+    pub dir: Option<PathBuf>,
+    /// Serve every site of a directory of blobs (`detour compile --sites`), routing by Host.
+    #[arg(long, value_name = "OUT")]
+    pub sites: Option<PathBuf>,
+    /// With `--sites`: where requests no rule handles are proxied (else they answer 404).
+    #[arg(long, value_name = "URL", requires = "sites")]
+    pub origin: Option<String>,
+    /// With `--sites`: the most sites whose rules are held in memory at once.
+    #[arg(long, default_value_t = 1024)]
+    pub max_open_sites: usize,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: std::net::SocketAddr,

@@ -57,7 +57,16 @@ pub fn inspect(path: &Path) -> Result<(), Failure> {
     println!("archive format:  {:#x} (little-endian, aligned, 32-bit offsets)", header.rkyv_format);
     println!("checksum:        {:#018x} (xxh3-64, verified)", header.checksum);
     println!("rules:           {}", header.rule_count);
-    println!("blob size:       {} bytes (header {HEADER_LEN}, payload {})", bytes.len(), header.payload_len);
+    println!(
+        "blob size:       {} bytes (header {HEADER_LEN}, payload {}, site section {})",
+        bytes.len(),
+        header.payload_len,
+        header.site_len
+    );
+    if let Some(site) = blob.site() {
+        println!("site hosts:      {}", site.all().collect::<Vec<_>>().join(", "));
+        println!("input hash:      {:#018x}", header.input_hash);
+    }
     println!("string pool:     {} bytes", set.pool.len());
     println!("index entries:   {} ({} hosts with rules of their own)", set.entries.len(), set.hosts.len());
     println!("tables (bytes):");

@@ -8,6 +8,7 @@ pub mod bench_cmd;
 pub mod check;
 pub mod cli;
 pub mod compile_cmd;
+pub mod compile_sites;
 pub mod diff_cmd;
 pub mod engine;
 pub mod explain_cmd;

@@ -36,7 +36,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { files, format, deny_warnings } => check::run(&files, format, deny_warnings),
-        Command::Compile { files, out, allow_invalid } => compile_cmd::compile(&files, &out, allow_invalid),
+        Command::Compile { files, sites: None, out, allow_invalid } => {
+            compile_cmd::compile(&files, &out, allow_invalid)
+        }
+        Command::Compile { sites: Some(sites), out, allow_invalid, .. } => {
+            detour_cli::compile_sites::compile_sites(&sites, &out, allow_invalid)
+        }
         Command::Inspect { blob } => compile_cmd::inspect(&blob),
         Command::Match(args) => match_cmd::run(&args),
         Command::Explain(args) => explain_cmd::run(&args),
@@ -104,11 +109,15 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
     use std::io::IsTerminal;
     let ansi = std::io::stderr().is_terminal();
     tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).init();
-    if !args.dir.is_dir() {
-        return Err(Failure::Usage(format!("{}: not a directory", args.dir.display())));
-    }
     let options = serve_options(&args)?;
-    let (dir, addr) = (args.dir, args.addr);
+    if let Some(sites) = &args.sites {
+        return serve_sites(sites, &args, options);
+    }
+    let dir = args.dir.clone().unwrap_or_default();
+    if !dir.is_dir() {
+        return Err(Failure::Usage(format!("{}: not a directory", dir.display())));
+    }
+    let addr = args.addr;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Io(format!("tokio runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure::Io(format!("{addr}: {e}")))?;
@@ -117,5 +126,31 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         let without = if options.no_rules { ", without rules" } else { "" };
         eprintln!("detour serve: http://{addr}/ ({}{without})", dir.display());
         detour_cli::serve::serve(dir, listener, options).await.map_err(|e| Failure::Io(e.to_string()))
+    })
+}
+
+/// `detour serve --sites OUT [--origin URL]`.
+fn serve_sites(
+    dir: &std::path::Path,
+    args: &ServeArgs,
+    options: detour_cli::serve::ServeOptions,
+) -> Result<(), Failure> {
+    if !dir.is_dir() {
+        return Err(Failure::Usage(format!("{}: not a directory", dir.display())));
+    }
+    let mut sites = detour_cli::serve::SitesOptions {
+        origin: args.origin.clone(),
+        layer: options.layer,
+        connections: options.connections,
+        ..Default::default()
+    };
+    sites.registry.max_open = args.max_open_sites;
+    sites.registry.match_options = options.match_options;
+    let (dir, addr) = (dir.to_path_buf(), args.addr);
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Io(format!("tokio runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure::Io(format!("{addr}: {e}")))?;
+        eprintln!("detour serve: http://{addr}/ (sites of {})", dir.display());
+        detour_cli::serve::serve_sites(dir, listener, sites).await.map_err(|e| Failure::Io(e.to_string()))
     })
 }

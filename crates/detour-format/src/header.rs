@@ -9,16 +9,22 @@
 //!     24    8 payload_len      u64 LE
 //!     32    8 checksum         u64 LE, xxh3-64 of the payload
 //!     40    4 rule_count       u32 LE
-//!     44   20 reserved         zero
+//!     44    8 input_hash       u64 LE, the site's input hash (0: not recorded)
+//!     52    4 site_len         u32 LE, bytes of the site section after the payload (0: none)
+//!     56    8 site_checksum    u64 LE, xxh3-64 of the site section seeded by input_hash
+//!                              (0, like input_hash, when there is no site section)
 //! ```
-//! The payload (the rkyv archive) starts at offset 64, so it is 16-byte aligned in an mmap.
+//! The payload (the rkyv archive) starts at offset 64, so it is 16-byte aligned in an mmap. The
+//! site section (`crate::site`: the hosts of a site served from a directory of blobs) follows
+//! the payload, so a registry reads a site's hosts from the header and the file's last bytes
+//! without reading the payload.
 
 use xxhash_rust::xxh3::xxh3_64;
 
 /// The first bytes of every blob.
 pub const MAGIC: [u8; 8] = *b"DETOUR\0\x1a";
 /// The blob format version. Any change to the schema or the header bumps it.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 /// Length of the header; the payload follows it.
 pub const HEADER_LEN: usize = 64;
 /// The payload's required alignment.
@@ -56,6 +62,9 @@ pub enum HeaderError {
     /// Reserved header bytes that are not zero.
     #[error("reserved header bytes are not zero: the header is corrupt")]
     Reserved,
+    /// A site section longer than [`crate::MAX_SITE_SECTION`].
+    #[error("the site section is {0} bytes; the limit is {max} bytes", max = crate::MAX_SITE_SECTION)]
+    SiteTooLarge(u32),
     /// The payload's bytes changed since it was written.
     #[error("checksum mismatch: the payload is corrupt (expected {expected:#018x}, found {found:#018x})")]
     Checksum {
@@ -79,6 +88,18 @@ pub struct Header {
     pub checksum: u64,
     /// Number of rules.
     pub rule_count: u32,
+    /// The hash of the site's input files when the blob was compiled from a site folder (0 when
+    /// not recorded): a bulk compile skips a site whose hash is unchanged.
+    pub input_hash: u64,
+    /// Bytes of the site section after the payload (0: none).
+    pub site_len: u32,
+    /// xxh3-64 of the site section, seeded by `input_hash` (0 when there is none).
+    pub site_checksum: u64,
+}
+
+/// The site section's checksum: seeded by the input hash, so a change to either is caught.
+pub(crate) fn site_checksum(section: &[u8], input_hash: u64) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(section, input_hash)
 }
 
 fn u32_at(b: &[u8], at: usize) -> u32 {
@@ -102,7 +123,15 @@ impl Header {
             payload_len: payload.len() as u64,
             checksum: xxh3_64(payload),
             rule_count,
+            input_hash: 0,
+            site_len: 0,
+            site_checksum: 0,
         }
+    }
+
+    /// Where the site section starts: right after the payload.
+    pub fn site_offset(&self) -> u64 {
+        HEADER_LEN as u64 + self.payload_len
     }
 
     /// The 64 header bytes.
@@ -115,6 +144,9 @@ impl Header {
         b[24..32].copy_from_slice(&self.payload_len.to_le_bytes());
         b[32..40].copy_from_slice(&self.checksum.to_le_bytes());
         b[40..44].copy_from_slice(&self.rule_count.to_le_bytes());
+        b[44..52].copy_from_slice(&self.input_hash.to_le_bytes());
+        b[52..56].copy_from_slice(&self.site_len.to_le_bytes());
+        b[56..64].copy_from_slice(&self.site_checksum.to_le_bytes());
         b
     }
 
@@ -146,11 +178,18 @@ impl Header {
         }
         let offset = u64_at(blob, 16);
         let payload_len = u64_at(blob, 24);
-        let expected = offset.saturating_add(payload_len);
+        let site_len = u32_at(blob, 52);
+        if site_len as usize > crate::MAX_SITE_SECTION {
+            return Err(HeaderError::SiteTooLarge(site_len));
+        }
+        let expected = offset.saturating_add(payload_len).saturating_add(u64::from(site_len));
         if offset != HEADER_LEN as u64 || expected != total_len {
             return Err(HeaderError::Length { expected, found: total_len });
         }
-        if blob[44..HEADER_LEN].iter().any(|&b| b != 0) {
+        let site_checksum = u64_at(blob, 56);
+        let input_hash = u64_at(blob, 44);
+        if site_len == 0 && (site_checksum != 0 || input_hash != 0) {
+            // Without a site section its fields are reserved.
             return Err(HeaderError::Reserved);
         }
         Ok(Header {
@@ -159,7 +198,23 @@ impl Header {
             payload_len,
             checksum: u64_at(blob, 32),
             rule_count: u32_at(blob, 40),
+            input_hash,
+            site_len,
+            site_checksum,
         })
+    }
+
+    /// Checks the site section's checksum (`section` is the blob's bytes after the payload).
+    pub fn check_site(&self, section: &[u8]) -> Result<(), HeaderError> {
+        if section.len() != self.site_len as usize {
+            let expected = self.site_offset() + u64::from(self.site_len);
+            return Err(HeaderError::Length { expected, found: self.site_offset() + section.len() as u64 });
+        }
+        let found = if section.is_empty() { 0 } else { site_checksum(section, self.input_hash) };
+        if found != self.site_checksum {
+            return Err(HeaderError::Checksum { expected: self.site_checksum, found });
+        }
+        Ok(())
     }
 
     /// Checks the payload's checksum.

@@ -19,10 +19,15 @@
 
 mod header;
 mod schema;
+mod site;
 mod validate;
 
 pub use header::{Header, HeaderError, FORMAT_VERSION, HEADER_LEN, MAGIC, PAYLOAD_ALIGN, RKYV_FORMAT};
 pub use schema::*;
+pub use site::{
+    normal_host, normalize_host, normalize_host_bytes, with_site, SiteError, SiteHosts, MAX_HOST_BYTES, MAX_SITE_HOSTS,
+    MAX_SITE_SECTION,
+};
 pub use validate::{span, EntryLists, InvalidIndex, PatternShape, MAX_WILDCARDS, SPLAT};
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;

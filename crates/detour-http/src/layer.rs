@@ -21,6 +21,7 @@ use crate::cookies::cookie_header;
 use crate::proxy::{self, ProxyExtras, Upstream};
 use crate::status_page::{self, ask_whole, under_status};
 use detour_runtime::{Cookies, Matcher, Outcome, Scratch};
+use detour_sites::{Lookup, Registry};
 
 thread_local! {
     // One scratch per worker thread; borrowed only while matching, never across an await.
@@ -65,7 +66,10 @@ impl Default for Options {
 }
 
 struct Shared {
+    /// The rules of a single-site layer; in a layer over sites, those of hosts no site claims.
     matcher: ArcSwap<Matcher>,
+    /// The site registry of a layer over many sites ([`DetourLayer::over_sites`]).
+    sites: Option<Registry>,
     options: Options,
     assets: Option<Arc<dyn AssetLookup>>,
     upstream: Upstream,
@@ -102,10 +106,28 @@ impl DetourLayer {
         DetourLayer::build(matcher, options, Some(Arc::new(assets)))
     }
 
+    /// A layer over many sites: each request is matched against the rules of the site its
+    /// `Host` names ([`Registry::lookup`]); a site with no valid rules answers 503, and a host
+    /// no site claims is matched against `unknown_hosts` (an empty rule set passes it to the
+    /// inner service). [`ReloadHandle::swap`] replaces `unknown_hosts`; sites reload from
+    /// their directory by themselves.
+    pub fn over_sites(registry: Registry, unknown_hosts: Matcher, options: Options) -> DetourLayer {
+        DetourLayer::build_with(unknown_hosts, Some(registry), options, None)
+    }
+
     fn build(matcher: Matcher, options: Options, assets: Option<Arc<dyn AssetLookup>>) -> DetourLayer {
+        DetourLayer::build_with(matcher, None, options, assets)
+    }
+
+    fn build_with(
+        matcher: Matcher,
+        sites: Option<Registry>,
+        options: Options,
+        assets: Option<Arc<dyn AssetLookup>>,
+    ) -> DetourLayer {
         let upstream =
             Upstream::new(options.max_upstream_requests.max(1), options.max_proxy_hops, options.proxy_timeout);
-        let shared = Shared { matcher: ArcSwap::from_pointee(matcher), options, assets, upstream };
+        let shared = Shared { matcher: ArcSwap::from_pointee(matcher), sites, options, assets, upstream };
         DetourLayer { shared: Arc::new(shared) }
     }
 
@@ -162,6 +184,8 @@ impl<S: Clone> Clone for Detour<S> {
 enum Decided {
     Pass,
     Denied,
+    /// The host's site has no valid rules (a layer over sites): 503.
+    Unavailable,
     /// The rule's target would pass 16 KiB (SPEC §4): 414.
     TooLong {
         rule: u32,
@@ -258,14 +282,17 @@ fn decide(shared: &Shared, req: &Request<Body>) -> Decided {
         cookies: cookies.as_deref().map_or(Cookies::None, Cookies::Header),
         asset_exists: false,
     };
-    let matcher = shared.matcher.load();
+    let matcher = match select(shared, host) {
+        Some(matcher) => matcher,
+        None => return Decided::Unavailable,
+    };
     let first = find(&matcher, &request);
     // The file check only skips unforced rules, so it cannot change "no match" or a forced
     // match that no earlier role denial flagged: most requests need no filesystem lookup.
     let settled = match &first {
         Decided::Pass => true,
         Decided::Rule { force, negative, .. } => *force && !*negative,
-        Decided::Denied | Decided::TooLong { .. } => false,
+        Decided::Denied | Decided::TooLong { .. } | Decided::Unavailable => false,
     };
     let Some(assets) = shared.assets.as_ref().filter(|_| !settled) else { return first };
     let mut decoded = Vec::with_capacity(path.len());
@@ -275,6 +302,33 @@ fn decide(shared: &Shared, req: &Request<Body>) -> Decided {
     }
     request.asset_exists = true;
     find(&matcher, &request)
+}
+
+/// The rules for a request: the layer's own, or those of the site its host names. `None` when
+/// that site has no valid rules.
+fn select(shared: &Shared, host: &str) -> Option<Selected> {
+    match shared.sites.as_ref().map(|sites| sites.lookup(host)) {
+        None | Some(Lookup::Unknown) => Some(Selected::Own(shared.matcher.load())),
+        Some(Lookup::Site(matcher)) => Some(Selected::Site(matcher)),
+        Some(Lookup::Unavailable) => None,
+    }
+}
+
+/// A request's rules, held until it is decided.
+enum Selected {
+    Own(arc_swap::Guard<Arc<Matcher>>),
+    Site(Arc<Matcher>),
+}
+
+impl std::ops::Deref for Selected {
+    type Target = Matcher;
+
+    fn deref(&self) -> &Matcher {
+        match self {
+            Selected::Own(guard) => guard,
+            Selected::Site(matcher) => matcher,
+        }
+    }
 }
 
 fn find(matcher: &Matcher, request: &detour_runtime::Request<'_>) -> Decided {
@@ -381,6 +435,13 @@ where
                 },
                 None => ready(Ok(with_status(Response::new(full("Not Found\n")), 404))),
             }
+        }
+        Decided::Unavailable => {
+            tracing::warn!(%method, %path, "the host's site has no valid rules: 503");
+            ready(Ok(with_status(
+                Response::new(full("Service Unavailable: this site's rules are not available\n")),
+                503,
+            )))
         }
         Decided::TooLong { rule, line } => {
             decision!(shared, %method, %path, rule, line, "target too long: 414");

@@ -40,6 +40,7 @@ mod forward_headers;
 mod jwt_secret;
 mod layer;
 mod listener;
+mod origin;
 #[cfg_attr(not(feature = "proxy"), path = "proxy_disabled.rs")]
 mod proxy;
 mod site_files;
@@ -53,5 +54,6 @@ pub use detour_runtime::{Blob, MatchOptions, Matcher};
 pub use jwt_secret::{check_jwt_secret, JwtSecretError, MIN_JWT_SECRET_BYTES, RECOMMENDED_JWT_SECRET_BYTES};
 pub use layer::{Detour, DetourLayer, Options, ReloadHandle};
 pub use listener::{accept_loop, ConnectionLimits};
+pub use origin::{InvalidOrigin, Origin};
 pub use site_files::SiteFiles;
 pub use status_page::default_page;

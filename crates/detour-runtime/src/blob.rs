@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use detour_format::{ArchivedRuleSet, Header, HeaderError, FORMAT_VERSION, HEADER_LEN};
+use detour_format::{ArchivedRuleSet, Header, HeaderError, SiteHosts, FORMAT_VERSION, HEADER_LEN};
 
 use crate::storage::{Storage, Validated};
 
@@ -60,6 +60,9 @@ pub enum LoadError {
     /// The payload is not a valid archive of a rule set.
     #[error("invalid archive: {0}")]
     InvalidArchive(String),
+    /// The site section (the hosts of a site blob) is not valid.
+    #[error("invalid site section: {0}")]
+    InvalidSite(String),
 }
 
 impl From<HeaderError> for LoadError {
@@ -74,6 +77,9 @@ impl From<HeaderError> for LoadError {
             HeaderError::Length { expected, found } => LoadError::Truncated { expected, found },
             HeaderError::Checksum { expected, found } => LoadError::ChecksumMismatch { expected, found },
             HeaderError::Reserved => LoadError::InvalidArchive("reserved header bytes are not zero".to_string()),
+            HeaderError::SiteTooLarge(len) => {
+                LoadError::InvalidSite(format!("{len} bytes; the limit is {}", detour_format::MAX_SITE_SECTION))
+            }
         }
     }
 }
@@ -110,6 +116,26 @@ impl Blob {
         Ok(Header::read_start(&header, len)?)
     }
 
+    /// Reads a site blob's header and site section only (the primary host, then the aliases),
+    /// checked against the header's checksum, without reading the payload: how a registry learns
+    /// which hosts a directory of blobs answers for. A blob without a site section is an error.
+    pub fn read_site(path: impl AsRef<Path>) -> Result<(Header, Vec<String>), LoadError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let path = path.as_ref();
+        let io = |source| LoadError::Io { path: path.to_path_buf(), source };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let mut start = Vec::with_capacity(HEADER_LEN);
+        (&mut file).take(HEADER_LEN as u64).read_to_end(&mut start).map_err(io)?;
+        let header = Header::read_start(&start, len)?;
+        file.seek(SeekFrom::Start(header.site_offset())).map_err(io)?;
+        let mut section = Vec::with_capacity(header.site_len as usize);
+        file.take(u64::from(header.site_len)).read_to_end(&mut section).map_err(io)?;
+        header.check_site(&section)?;
+        let hosts = SiteHosts::parse(&section).map_err(|e| LoadError::InvalidSite(e.to_string()))?;
+        Ok((header, hosts.all().map(str::to_string).collect()))
+    }
+
     /// Validates a blob held in memory (copied once into aligned memory).
     pub fn from_bytes(bytes: &[u8]) -> Result<Blob, LoadError> {
         if bytes.len() as u64 > MAX_BLOB_BYTES {
@@ -135,6 +161,13 @@ impl Blob {
     /// True when the blob is memory-mapped from a file.
     pub fn is_mapped(&self) -> bool {
         matches!(self.validated.storage(), Storage::Mapped(_))
+    }
+
+    /// The hosts a site blob answers for (`None` for a blob compiled without a site section).
+    pub fn site(&self) -> Option<SiteHosts<'_>> {
+        let section = self.validated.site();
+        // Validated in `Validated::check`; parsing again only finds the line breaks.
+        (!section.is_empty()).then(|| SiteHosts::parse(section).ok()).flatten()
     }
 
     /// The validated rule set.

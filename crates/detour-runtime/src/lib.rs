@@ -47,6 +47,8 @@ mod storage;
 mod substitute;
 
 pub use blob::{Blob, LoadError, MAX_BLOB_BYTES};
+/// Site blobs (one site of many in a directory): the host normal form and the site section.
+pub use detour_format::{normalize_host, normalize_host_bytes, Header, SiteHosts, MAX_HOST_BYTES, MAX_SITE_HOSTS};
 pub use matcher::{MatchOptions, Matcher, Verdict};
 pub use outcome::{Decision, Outcome, TooLongRule};
 pub use request::{Cookies, Request};

@@ -104,8 +104,12 @@ impl Validated {
     pub(crate) fn check(storage: Storage) -> Result<Validated, LoadError> {
         let bytes = storage.bytes();
         let header = Header::read(bytes)?;
-        let payload = bytes.get(HEADER_LEN..).unwrap_or_default();
+        let (payload, site) = split_payload(bytes, &header);
         header.check_payload(payload)?;
+        header.check_site(site)?;
+        if !site.is_empty() {
+            detour_format::SiteHosts::parse(site).map_err(|e| LoadError::InvalidSite(e.to_string()))?;
+        }
         let set = detour_format::access(payload).map_err(LoadError::InvalidArchive)?;
         if set.rules.len() != header.rule_count as usize {
             return Err(LoadError::InvalidArchive(format!(
@@ -125,9 +129,14 @@ impl Validated {
         &self.storage
     }
 
+    /// The validated site section (empty when the blob has none).
+    pub(crate) fn site(&self) -> &[u8] {
+        split_payload(self.storage.bytes(), &self.header).1
+    }
+
     /// The root of the validated archive.
     pub(crate) fn root(&self) -> &ArchivedRuleSet {
-        let payload = self.storage.bytes().get(HEADER_LEN..).unwrap_or_default();
+        let payload = split_payload(self.storage.bytes(), &self.header).0;
         // SAFETY: a `Validated` exists only after `detour_format::access` returned `Ok` for
         // exactly this payload (in `check`), and the storage is immutable for its lifetime (owned
         // memory, or a map whose file the caller of `Blob::map` promised not to change), so the
@@ -135,6 +144,13 @@ impl Validated {
         // well-formed.
         unsafe { rkyv::access_unchecked::<ArchivedRuleSet>(payload) }
     }
+}
+
+/// The payload and the site section after it, as the header places them (the header has
+/// checked that they add up to the blob's length).
+fn split_payload<'b>(bytes: &'b [u8], header: &Header) -> (&'b [u8], &'b [u8]) {
+    let rest = bytes.get(HEADER_LEN..).unwrap_or_default();
+    rest.split_at(usize::try_from(header.payload_len).unwrap_or(usize::MAX).min(rest.len()))
 }
 
 #[cfg(test)]
@@ -172,6 +188,41 @@ mod tests {
         let good = Blob::from_bytes(&empty_rule_set()).unwrap();
         assert!(!good.is_mapped());
         assert_eq!(good.rule_set().hostless.len, 0);
+    }
+
+    #[test]
+    fn a_site_section_is_validated_with_the_blob() {
+        let hosts = ["a.example".to_string(), "www.a.example".to_string()];
+        let site = detour_format::with_site(empty_rule_set(), &hosts, 7).unwrap();
+        let blob = Blob::from_bytes(&site).unwrap();
+        assert_eq!(blob.header().input_hash, 7);
+        assert_eq!(blob.site().unwrap().all().collect::<Vec<_>>(), ["a.example", "www.a.example"]);
+        assert_eq!(blob.rule_set().rules.len(), 0);
+        assert!(Blob::from_bytes(&empty_rule_set()).unwrap().site().is_none());
+        let mut corrupt = site.clone();
+        *corrupt.last_mut().unwrap() ^= 1;
+        assert!(matches!(Blob::from_bytes(&corrupt), Err(LoadError::ChecksumMismatch { .. })));
+        // A section whose checksum is right but whose hosts are not normalized.
+        let mut upper = site.clone();
+        let at = upper.len() - 1;
+        upper[at] = b'E';
+        let mut header = detour_format::Header::read(&upper).unwrap();
+        header.site_checksum =
+            xxhash_rust::xxh3::xxh3_64_with_seed(&upper[header.site_offset() as usize..], header.input_hash);
+        upper[..64].copy_from_slice(&header.to_bytes());
+        assert!(matches!(Blob::from_bytes(&upper), Err(LoadError::InvalidSite(_))));
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "Miri has no file system by default")]
+    fn read_site_reads_the_hosts_without_the_payload() {
+        let hosts = ["a.example".to_string()];
+        let path = blob_file("site", &detour_format::with_site(empty_rule_set(), &hosts, 9).unwrap());
+        let (header, read) = Blob::read_site(&path).unwrap();
+        assert_eq!((header.input_hash, read), (9, hosts.to_vec()));
+        std::fs::write(&path, empty_rule_set()).unwrap();
+        assert!(matches!(Blob::read_site(&path), Err(LoadError::InvalidSite(_))));
+        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]

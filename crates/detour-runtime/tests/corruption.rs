@@ -58,6 +58,20 @@ fn every_single_byte_flip_is_rejected_or_safe() {
 }
 
 #[test]
+fn every_single_byte_flip_of_a_site_blob_is_rejected() {
+    let hosts = ["a.example".to_string(), "www.a.example".to_string()];
+    let original = detour_format::with_site(blob(), &hosts, 0x1234_5678_9abc_def0).unwrap();
+    assert_eq!(Blob::from_bytes(&original).unwrap().site().unwrap().primary(), "a.example");
+    for i in 0..original.len() {
+        for mask in [0x01u8, 0x80, 0xff] {
+            let mut bytes = original.clone();
+            bytes[i] ^= mask;
+            assert!(Blob::from_bytes(&bytes).is_err(), "a flip of byte {i} by {mask:#x} went unnoticed");
+        }
+    }
+}
+
+#[test]
 fn flips_behind_a_valid_checksum_reach_validation_and_stay_safe() {
     let original = blob();
     let (mut rejected, mut loaded) = (0, 0);

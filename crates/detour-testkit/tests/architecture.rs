@@ -61,7 +61,18 @@ fn runtime_depends_on_format_only() {
 #[test]
 fn the_layer_pulls_in_neither_parsers_nor_compiler() {
     let deps = normal_dependencies();
-    assert_eq!(detour_deps(&deps, "detour-http"), BTreeSet::from(["detour-runtime".to_string()]));
+    // The site registry is runtime-only too (checked below), so the layer over sites still
+    // takes compiled blobs only.
+    assert_eq!(
+        detour_deps(&deps, "detour-http"),
+        BTreeSet::from(["detour-runtime".to_string(), "detour-sites".to_string()])
+    );
+}
+
+#[test]
+fn the_site_registry_depends_on_the_runtime_only() {
+    let deps = normal_dependencies();
+    assert_eq!(detour_deps(&deps, "detour-sites"), BTreeSet::from(["detour-runtime".to_string()]));
 }
 
 #[test]
@@ -77,7 +88,15 @@ fn nothing_ships_the_reference_but_match_engine_reference() {
 #[test]
 fn test_support_never_ships() {
     let deps = normal_dependencies();
-    for shipped in ["detour-cli", "detour-http", "detour-capi", "detour-runtime", "detour-compiler", "detour-check"] {
+    for shipped in [
+        "detour-cli",
+        "detour-http",
+        "detour-sites",
+        "detour-capi",
+        "detour-runtime",
+        "detour-compiler",
+        "detour-check",
+    ] {
         for forbidden in ["detour-testkit", "arbitrary", "stats_alloc", "proptest"] {
             assert!(!deps[shipped].contains(forbidden), "{shipped} depends on {forbidden}");
         }

@@ -16,11 +16,13 @@ use detour_runtime::MatchOptions;
 
 mod layout;
 mod reload;
+mod sites;
 mod visitor;
 
 pub use layout::{LayoutError, SiteLayout};
 use reload::{fingerprint, watch, WatchOptions};
 pub use reload::{print_diagnostics, LoadedRules, RulesRefused, Site};
+pub use sites::{serve_sites, SitesOptions};
 pub use visitor::Visitor;
 
 /// Settings of [`serve`].

@@ -1,0 +1,276 @@
+//! The registry: host to site, sites opened on demand and closed under a budget.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use detour_runtime::{normalize_host_bytes, MatchOptions, Matcher, MAX_HOST_BYTES};
+
+use crate::directory::Directory;
+use crate::site::{Fingerprint, Site, SiteState};
+
+/// Settings of a [`Registry`].
+#[derive(Debug, Clone)]
+pub struct RegistryOptions {
+    /// The most sites open at once (at least 1); opening one more closes the least recently
+    /// used. Each open site holds its blob in memory.
+    pub max_open: usize,
+    /// How often the directory is scanned for new, replaced and removed blobs, besides the file
+    /// events `notify` delivers (the only way changes are seen where events are unavailable).
+    pub poll_interval: Duration,
+    /// Watch the directory at all (off: the sites are read once, as at start).
+    pub watch: bool,
+    /// Every site's match settings.
+    pub match_options: MatchOptions,
+}
+
+impl Default for RegistryOptions {
+    fn default() -> RegistryOptions {
+        RegistryOptions {
+            max_open: 1024,
+            poll_interval: Duration::from_secs(2),
+            watch: true,
+            match_options: MatchOptions::default(),
+        }
+    }
+}
+
+/// Why a registry could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The directory could not be listed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The file watcher's thread could not be started.
+    #[error("starting the watcher thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// What a host's request is matched against.
+#[derive(Clone)]
+pub enum Lookup {
+    /// The site's rules (held by the request until it finishes).
+    Site(Arc<Matcher>),
+    /// The host's site has never had valid rules since the registry started: 503.
+    Unavailable,
+    /// No site answers for this host (or it is no host name).
+    Unknown,
+}
+
+impl std::fmt::Debug for Lookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Lookup::Site(m) => write!(f, "Site({} rules)", m.blob().header().rule_count),
+            Lookup::Unavailable => f.write_str("Unavailable"),
+            Lookup::Unknown => f.write_str("Unknown"),
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) dir: PathBuf,
+    pub(crate) options: RegistryOptions,
+    pub(crate) directory: ArcSwap<Directory>,
+    /// Advances at every open: the clock of [`Site::last_used`].
+    epoch: AtomicU64,
+    open: AtomicUsize,
+    evicting: Mutex<()>,
+    /// Held while the host table is rebuilt, so two rebuilds cannot undo each other.
+    pub(crate) writing: Mutex<()>,
+    pub(crate) stop: AtomicBool,
+}
+
+/// Host to site matcher, over a directory of site blobs. `Send + Sync`; clone it freely (the
+/// clones share everything). The watcher thread stops when the last clone is dropped.
+#[derive(Clone)]
+pub struct Registry {
+    inner: Arc<Inner>,
+    _stop: Arc<StopOnDrop>,
+}
+
+struct StopOnDrop(Arc<Inner>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Registry {
+    /// Reads every site's hosts from `dir` (headers and site sections only) and, with
+    /// `options.watch`, starts watching it. A blob that cannot be read is reported and its
+    /// site (named by the file) answers [`Lookup::Unavailable`].
+    pub fn open(dir: impl AsRef<Path>, options: RegistryOptions) -> Result<Registry, OpenError> {
+        let dir = dir.as_ref().to_path_buf();
+        let mut sites = BTreeMap::new();
+        for (primary, path) in crate::watch::list(&dir)? {
+            let site = Arc::new(Site::new(primary.clone(), path, SiteState::default()));
+            crate::watch::read_hosts(&site);
+            sites.insert(primary, site);
+        }
+        let inner = Arc::new(Inner {
+            dir,
+            options: RegistryOptions { max_open: options.max_open.max(1), ..options },
+            directory: ArcSwap::from_pointee(Directory::build(sites)),
+            epoch: AtomicU64::new(1),
+            open: AtomicUsize::new(0),
+            evicting: Mutex::new(()),
+            writing: Mutex::new(()),
+            stop: AtomicBool::new(false),
+        });
+        if inner.options.watch {
+            crate::watch::start(Arc::clone(&inner)).map_err(OpenError::Thread)?;
+        }
+        Ok(Registry { _stop: Arc::new(StopOnDrop(Arc::clone(&inner))), inner })
+    }
+
+    /// The rules for a request's `Host` (any case, with or without port and trailing dot).
+    /// Opens the site on its first request; allocates nothing once it is open.
+    pub fn lookup(&self, host: &str) -> Lookup {
+        let mut buffer = [0u8; MAX_HOST_BYTES];
+        let Some(host) = normalize_host_bytes(host.as_bytes(), &mut buffer) else { return Lookup::Unknown };
+        let directory = self.inner.directory.load();
+        let Some(site) = directory.hosts.get(host) else { return Lookup::Unknown };
+        site.touch(self.inner.epoch.load(Ordering::Relaxed));
+        if let Some(matcher) = site.matcher.load_full() {
+            return Lookup::Site(matcher);
+        }
+        let site = Arc::clone(site);
+        drop(directory);
+        self.inner.open_site(&site)
+    }
+
+    /// The sites whose last blob was refused, or whose aliases collide, with the reason.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let directory = self.inner.directory.load();
+        let mut problems: Vec<(String, String)> = directory
+            .sites
+            .values()
+            .filter_map(|site| Some((site.primary.clone(), site.state().problem.clone()?)))
+            .collect();
+        problems.extend(directory.conflicts.iter().cloned());
+        problems
+    }
+
+    /// How many sites the directory holds.
+    pub fn sites(&self) -> usize {
+        self.inner.directory.load().sites.len()
+    }
+
+    /// How many sites are open now.
+    pub fn open_sites(&self) -> usize {
+        self.inner.open.load(Ordering::Relaxed)
+    }
+
+    /// Scans the directory now (what the watcher does on each event and poll): tests and
+    /// callers without a watcher use it to pick up changes at a moment of their choosing.
+    pub fn rescan(&self) {
+        crate::watch::scan(&self.inner);
+    }
+}
+
+impl Inner {
+    /// Opens a closed site on a request's thread; one thread reads the blob, the others wait
+    /// for it under the site's lock.
+    fn open_site(&self, site: &Arc<Site>) -> Lookup {
+        let opened = {
+            let mut state = site.state();
+            if let Some(matcher) = site.matcher.load_full() {
+                return Lookup::Site(matcher);
+            }
+            if state.problem.is_some() {
+                // Refused already; the watcher (or a rescan) looks again when the file changes.
+                return Lookup::Unavailable;
+            }
+            // Looked at before it is read: a rename in between is then seen as a change.
+            let seen = Fingerprint::of(&site.path);
+            match site.load(&self.options.match_options) {
+                Ok((matcher, hosts)) => {
+                    state.seen = seen;
+                    let changed = state.accept(hosts);
+                    let matcher = Arc::new(matcher);
+                    site.matcher.store(Some(Arc::clone(&matcher)));
+                    self.opened();
+                    if changed {
+                        drop(state);
+                        self.rebuild_directory();
+                    }
+                    matcher
+                }
+                Err(e) => {
+                    state.seen = seen;
+                    site.refuse(&mut state, &e);
+                    return Lookup::Unavailable;
+                }
+            }
+        };
+        self.evict_beyond_budget(site);
+        Lookup::Site(opened)
+    }
+
+    /// Counts one more open site and starts a new epoch.
+    pub(crate) fn opened(&self) {
+        self.open.fetch_add(1, Ordering::Relaxed);
+        self.epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Closes the least recently used sites (never `keep`) until the budget holds.
+    pub(crate) fn evict_beyond_budget(&self, keep: &Arc<Site>) {
+        if self.open.load(Ordering::Relaxed) <= self.options.max_open {
+            return;
+        }
+        let _one_at_a_time = self.evicting.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let directory = self.directory.load();
+        while self.open.load(Ordering::Relaxed) > self.options.max_open {
+            let victim = directory
+                .sites
+                .values()
+                .filter(|s| !Arc::ptr_eq(s, keep) && s.matcher.load().is_some())
+                .min_by_key(|s| s.last_used.load(Ordering::Relaxed));
+            let Some(victim) = victim else { return };
+            let _state = victim.state();
+            if victim.matcher.swap(None).is_some() {
+                self.open.fetch_sub(1, Ordering::Relaxed);
+                tracing::debug!(site = %victim.primary, "closed (open-site budget)");
+            }
+        }
+    }
+
+    /// Rebuilds the host table from the sites' current hosts.
+    pub(crate) fn rebuild_directory(&self) {
+        let _writing = self.lock_writing();
+        self.rebuild_directory_locked();
+    }
+
+    pub(crate) fn lock_writing(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// [`Inner::rebuild_directory`] for a caller that holds [`Inner::lock_writing`].
+    pub(crate) fn rebuild_directory_locked(&self) {
+        let sites = self.directory.load().sites.clone();
+        self.directory.store(Arc::new(Directory::build(sites)));
+    }
+
+    /// Replaces the set of sites (after files appeared or disappeared); the caller holds
+    /// [`Inner::lock_writing`].
+    pub(crate) fn replace_sites(&self, sites: BTreeMap<String, Arc<Site>>) {
+        let before = self.directory.load();
+        let closed = before
+            .sites
+            .iter()
+            .filter(|(name, _)| !sites.contains_key(*name))
+            .filter(|(_, site)| site.matcher.swap(None).is_some())
+            .count();
+        self.open.fetch_sub(closed, Ordering::Relaxed);
+        self.directory.store(Arc::new(Directory::build(sites)));
+    }
+}
