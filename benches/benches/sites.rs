@@ -84,6 +84,15 @@ fn sites_benches(c: &mut Criterion) {
             }
         })
     });
+    group.bench_function(BenchmarkId::new("match", "registry_100_hosts_with_matcher"), |b| {
+        b.iter(|| {
+            for (k, r) in requests.iter().enumerate() {
+                let found = registry
+                    .with_matcher(&hosts[k % SITES], |m| matches!(m.find(r, &mut scratch), Outcome::Matched(_)));
+                black_box(found.is_ok());
+            }
+        })
+    });
     group.bench_function(BenchmarkId::new("lookup", "lookup_only_100_hosts"), |b| {
         b.iter(|| {
             for k in 0..requests.len() {
