@@ -11,8 +11,16 @@ fn manual() -> RegistryOptions {
     RegistryOptions { watch: false, ..RegistryOptions::default() }
 }
 
+/// The answer for `/probe` on `host`, through both ways of matching via the registry (which must
+/// agree).
 fn probe(registry: &Registry, host: &str) -> String {
-    answer(&registry.lookup(host), host, "/probe", &mut Scratch::new())
+    let mut scratch = Scratch::new();
+    let through_lookup = answer(&registry.lookup(host), host, "/probe", &mut scratch);
+    let through_with_matcher = registry
+        .with_matcher(host, |m| answer_of(m, host, "/probe", &mut scratch))
+        .unwrap_or_else(|lookup| answer(&lookup, host, "/probe", &mut Scratch::new()));
+    assert_eq!(through_lookup, through_with_matcher, "{host}");
+    through_lookup
 }
 
 #[test]

@@ -41,16 +41,19 @@ pub fn versioned(primary: &str, aliases: &[&str], version: u32) -> Vec<u8> {
 /// What a path answers under a lookup: the redirect target, or a word for anything else.
 pub fn answer(lookup: &Lookup, host: &str, path: &str, scratch: &mut Scratch) -> String {
     match lookup {
-        Lookup::Site(matcher) => {
-            let mut request = Request::new(path);
-            request.host = host;
-            match matcher.find(&request, scratch) {
-                Outcome::Matched(d) => d.target.to_string(),
-                other => format!("{other:?}"),
-            }
-        }
+        Lookup::Site(matcher) => answer_of(matcher, host, path, scratch),
         Lookup::Unavailable => "unavailable".to_string(),
         Lookup::Unknown => "unknown".to_string(),
+    }
+}
+
+/// What one site's matcher answers for `path` on `host`.
+pub fn answer_of(matcher: &detour_runtime::Matcher, host: &str, path: &str, scratch: &mut Scratch) -> String {
+    let mut request = Request::new(path);
+    request.host = host;
+    match matcher.find(&request, scratch) {
+        Outcome::Matched(d) => d.target.to_string(),
+        other => format!("{other:?}"),
     }
 }
 
