@@ -38,6 +38,7 @@ mod shadow;
 mod structured;
 mod suggest;
 mod toml_split;
+mod toml_table;
 
 use std::path::Path;
 

@@ -12,12 +12,12 @@ use crate::diagnostics::{Diagnostic, Problem};
 use crate::limits;
 use crate::line_index::LineIndex;
 use crate::model::{Conditions, QueryConstraint, Rule, Source};
-use crate::toml_split;
 use crate::Parsed;
+use crate::{toml_split, toml_table};
 
 /// A value from TOML or JSON, reduced to what a rule table can hold.
 #[derive(Debug, Clone)]
-enum Field<'a> {
+pub(crate) enum Field<'a> {
     Str(&'a str),
     Int(i64),
     Bool(bool),
@@ -30,10 +30,10 @@ enum Field<'a> {
 /// the parser knows it (TOML); a problem with the value is reported there. Keys and strings
 /// borrow from the parsed document: only what a rule keeps is copied.
 #[derive(Debug, Clone)]
-struct Entry<'a> {
-    key: &'a str,
-    at: Option<usize>,
-    value: Field<'a>,
+pub(crate) struct Entry<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) at: Option<usize>,
+    pub(crate) value: Field<'a>,
 }
 
 /// A problem and the byte offset it belongs to; `None` is the rule's own line.
@@ -196,6 +196,10 @@ fn parse_toml_by_table(text: &str, place: &Place<'_>) -> Option<Parsed> {
 fn parse_tables(sections: &[(usize, &str)], place: &Place<'_>) -> Option<Parsed> {
     let mut parsed = Parsed::default();
     for &(base, section) in sections {
+        if let Some(entries) = toml_table::read(section, base) {
+            add_rule(&mut parsed, place, &entries, place.lines.line_of(base));
+            continue;
+        }
         let doc = DeTable::parse(section).ok()?;
         let (_, redirects) = doc.get_ref().iter().find(|(k, _)| k.get_ref() == "redirects")?;
         let DeValue::Array(tables) = redirects.get_ref() else { return None };
@@ -556,6 +560,20 @@ mod tests {
         assert!(parse_toml_by_table(&text, &place).is_some());
     }
 
+    #[test]
+    fn the_fast_reader_takes_the_plain_shapes() {
+        let rules =
+            "/a /b 301\n/c id=:id /d/:id 302! Country=us,de Language=en\n/e https://x.example/f 200 Role=admin\n";
+        for rule in crate::parse_redirects(rules.as_bytes(), "_redirects").rules {
+            let section = rule.to_netlify_toml();
+            assert!(toml_table::read(&section, 0).is_some(), "{section}");
+            check_fast_reader(&section);
+        }
+        let inline = "[[redirects]]\nfrom = '/a' # c\nto = \"/é\"\nquery = {id = \":id\"}\nconditions = {Language = [\"en\"]}\nstatus = -5\nforce = true\n";
+        assert!(toml_table::read(inline, 0).is_some());
+        check_fast_reader(inline);
+    }
+
     /// Pieces a `netlify.toml` is made of, including the ones the split must see through.
     const PIECES: &[&str] = &[
         "[[redirects]]\n",
@@ -581,13 +599,49 @@ mod tests {
         "# [[redirects]]\n",
         "v = \"unterminated\n",
         "\n",
+        "to = \"/a\\u00e9\"\n",
+        "query = {id = \":id\", p = \"2\"}\n",
+        "conditions = {Language = [\"en\", 'de'], Country = []}\n",
+        "headers = {X-A = \"1\",}\n",
+        "status = 0301\n",
+        "status = +302 # c\n",
+        "status = 1_000\n",
+        "force = false\n",
+        "force = truex\n",
+        "\"quoted\" = \"x\"\n",
+        "a.b = \"x\"\n",
+        "[redirects.headers]\n",
+        "[ redirects.query ]\n",
+        "X-From = \"é\"\n",
+        "Role = [\"admin\",\n\"x\"]\n",
+        "t = 1979-05-27\n",
+        "e = \"\"\n",
+        "l = 'a\\b'\n",
     ];
+
+    /// The fast reader answers exactly what the `toml` crate answers, or leaves the table to it.
+    fn check_fast_reader(section: &str) {
+        let Some(fast) = toml_table::read(section, 7) else { return };
+        let doc = DeTable::parse(section).expect("a table the fast reader takes is valid TOML");
+        let (_, redirects) = doc.get_ref().iter().find(|(k, _)| k.get_ref() == "redirects").expect("redirects");
+        let DeValue::Array(tables) = redirects.get_ref() else { panic!("not an array: {section}") };
+        assert_eq!(tables.len(), 1, "{section}");
+        let DeValue::Table(t) = tables[0].get_ref() else { panic!("not a table: {section}") };
+        assert_eq!(format!("{fast:?}"), format!("{:?}", toml_entries(t, 7)), "{section}");
+    }
 
     proptest! {
         #[test]
         fn table_by_table_parse_equals_whole_parse_on_any_mix(picks in prop::collection::vec(0..PIECES.len(), 0..24)) {
             let text: String = picks.iter().map(|&i| PIECES[i]).collect();
             check_same_as_whole(&text);
+        }
+
+        #[test]
+        fn the_fast_table_reader_agrees_with_the_toml_crate(picks in prop::collection::vec(0..PIECES.len(), 0..12)) {
+            let body: String = picks.iter().map(|&i| PIECES[i]).filter(|p| !p.contains("[[")).collect();
+            check_fast_reader(&format!("[[redirects]]\n{body}"));
+            check_fast_reader(&format!("[[redirects]] # c\r\n{body}"));
         }
     }
 }
