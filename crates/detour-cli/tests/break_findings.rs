@@ -1,0 +1,123 @@
+//! Regression tests for what the tester found while trying to break issues 15 and 16 (branch
+//! `break`). Each test is named after its bug and fails on the code it was written against.
+
+mod server;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use detour_cli::serve::ServeOptions;
+use server::{get, site, start};
+
+fn detour(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_detour"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("DETOUR_JWT_SECRET")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `detour check --format json -` on `rules`: one JSON object a diagnostic.
+fn json_diagnostics(rules: &str) -> Vec<serde_json::Value> {
+    let out = detour(&["check", "--format", "json", "-"], rules);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn lines_with_code(diags: &[serde_json::Value], code: &str) -> Vec<u64> {
+    diags.iter().filter(|d| d["code"] == code).map(|d| d["line"].as_u64().unwrap()).collect()
+}
+
+/// `/blog/*` before 100 `/blog/post-N/*` rules: every one of them is shadowed (the issue's own
+/// example across shapes), but the lint stops reporting after the 64th sibling pattern.
+#[test]
+fn lint_shadowing_missed_after_64_sibling_patterns() {
+    let mut rules = String::from("/blog/* /news/:splat 301\n");
+    for i in 0..100 {
+        rules.push_str(&format!("/blog/post-{i}/* /articles/{i}/:splat 301\n"));
+    }
+    let shadowed = lines_with_code(&json_diagnostics(&rules), "shadowed");
+    assert_eq!(shadowed.len(), 100, "shadowed lines reported: {shadowed:?}");
+}
+
+/// SPEC §1.1: a rule with the same pattern as an earlier one (different target) is fully
+/// shadowed and warned about. With 65 or more distinct sibling patterns `/s/N/*`, none of the
+/// 65 second copies is reported (64 siblings: all 64 are).
+#[test]
+fn lint_same_pattern_shadowing_missed_with_65_siblings() {
+    let k = 65;
+    let rules: String = (0..2 * k).map(|i| format!("/s/{}/* /t/{i}/:splat 301\n", i % k)).collect();
+    let shadowed = lines_with_code(&json_diagnostics(&rules), "shadowed");
+    assert_eq!(shadowed.len(), k, "shadowed lines reported: {shadowed:?}");
+}
+
+/// A redirect to another site (`https://discord.gg/...`) is followed through this site's own
+/// host-less rules, as if discord.gg served them: a false redirect chain.
+#[test]
+fn lint_false_chain_through_an_external_host() {
+    let rules = "/discord https://discord.gg/abc123 301\n/* /en/:splat 302\n";
+    let diags = json_diagnostics(rules);
+    let chains = lines_with_code(&diags, "redirect-chain");
+    let loops = lines_with_code(&diags, "redirect-loop");
+    assert!(chains.is_empty() && loops.is_empty(), "{diags:#?}");
+}
+
+/// The same: `/a → https://other.example/b` and `/b → /a` is called a loop, though
+/// other.example is not this site.
+#[test]
+fn lint_false_loop_through_an_external_host() {
+    let diags = json_diagnostics("/a https://other.example/b 301\n/b /a 301\n");
+    assert!(lines_with_code(&diags, "redirect-loop").is_empty(), "{diags:#?}");
+}
+
+/// SPEC §1.1 allows tabs between tokens; the caret must still sit under the bad token. With a
+/// tab before it, it is drawn 3 columns early per tab (the line is drawn with 4 spaces a tab,
+/// the caret is not moved).
+#[test]
+fn check_caret_misplaced_after_tabs() {
+    let out = detour(&["check", "-"], "/a\t/b\t301\tlangauge=fr\n");
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let source = text.lines().find(|l| l.starts_with("1 |")).unwrap_or_else(|| panic!("{text}"));
+    let carets = text.lines().find(|l| l.trim_start().starts_with('|') && l.contains('^')).unwrap();
+    let token_at = source.find("langauge").unwrap();
+    let caret_at = carets.find('^').unwrap();
+    assert_eq!(caret_at, token_at, "caret under the wrong token:\n{source}\n{carets}");
+}
+
+/// `explain` prints each rule it weighs, but drops its `!`, its query constraints and its
+/// conditions, the very things its verdict talks about ("a Country, Language or Cookie condition
+/// does not hold" under a rule shown as `/c /us 302`).
+#[test]
+fn explain_drops_force_query_and_conditions_from_the_rule_shown() {
+    let out = detour(&["explain", "-", "/c?id=1"], "/c id=:id /us 302! Country=us Cookie=a\n/c /x 301\n");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let shown = text.lines().find(|l| l.contains("<stdin>:1")).unwrap_or_else(|| panic!("{text}"));
+    for part in ["id=:id", "302!", "Country=us", "Cookie=a"] {
+        assert!(shown.contains(part), "`{part}` missing from the rule shown: {shown}");
+    }
+}
+
+/// A file name with a trailing slash (`/style.css/`) counts as "a file exists at the path", so
+/// the unforced SPA rule `/* /index.html 200` is skipped; but no file is served either, and the
+/// visitor gets the built-in 404 page instead of the rule's answer (SPEC §3.11: the rule only
+/// yields to a file that is served).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_file_with_trailing_slash_skips_rule_and_serves_default_404() {
+    let dir = site(
+        "break-trailing-slash",
+        &[("_redirects", "/* /index.html 200\n"), ("index.html", "spa index"), ("style.css", "css")],
+    );
+    let addr = start(&dir, ServeOptions::default()).await;
+    assert_eq!(get(addr, "/missing", "").await.body, "spa index");
+    let r = get(addr, "/style.css/", "").await;
+    assert!(r.status == 200 && (r.body == "spa index" || r.body == "css"), "{r:?}");
+}
