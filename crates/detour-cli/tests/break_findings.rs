@@ -121,3 +121,76 @@ async fn serve_file_with_trailing_slash_skips_rule_and_serves_default_404() {
     let r = get(addr, "/style.css/", "").await;
     assert!(r.status == 200 && (r.body == "spa index" || r.body == "css"), "{r:?}");
 }
+
+/// docs/limits.md: a rule file is at most 256 MiB. For standard input (`check -`) and a
+/// `_redirects` that is a symlink to `/dev/zero` the limit is checked only after everything was
+/// read: `yes | detour check -` grows until the allocator fails ("out of memory" after 2 GB
+/// under `ulimit -v 6000000`). Fed 400 MB, `check -` must stop reading near the limit.
+#[test]
+fn check_stdin_reads_past_rule_file_size_limit() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_detour"))
+        .args(["check", "-"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let chunk = "# comment\n".repeat(100_000); // 1 MB
+        let mut written = 0;
+        for _ in 0..400 {
+            if input.write_all(chunk.as_bytes()).is_err() {
+                break; // the reader stopped early: what is wanted
+            }
+            written += 1;
+        }
+        written
+    });
+    let _ = child.wait().unwrap();
+    let written = writer.join().unwrap();
+    assert!(written < 300, "the reader took {written} MB of standard input; the limit is 268 MB");
+}
+
+/// Runs `command` to its end, sampling its peak resident memory (VmHWM) meanwhile.
+fn peak_rss_kb(command: &mut Command) -> (std::process::ExitStatus, u64) {
+    let mut child = command.spawn().unwrap();
+    let mut peak = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", child.id())) {
+            if let Some(kb) = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak = peak.max(kb);
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, peak);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A `_redirects` of junk (here 1 MB of `y` lines, 500k errors) costs `detour check` about
+/// 450 bytes of memory and 4 µs... per input byte: 460 MB and 4 s for 1 MB, 7.4 GB and 95 s
+/// for 20 MB, so a file within the 256 MiB limit (a log or a binary checked by mistake, or a
+/// broken `_redirects` at `serve` startup) needs ~100 GB. Linear, but the constant makes it
+/// unbounded in practice.
+#[test]
+fn check_memory_blowup_on_a_file_of_junk_lines() {
+    let dir = std::env::temp_dir().join(format!("detour-break-junk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("_redirects");
+    std::fs::write(&file, "y\n".repeat(500_000)).unwrap();
+    let (status, rss) = peak_rss_kb(
+        Command::new(env!("CARGO_BIN_EXE_detour"))
+            .args(["check", file.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    assert_eq!(status.code(), Some(1));
+    assert!(rss < 150_000, "detour check of 1 MB of junk peaked at {rss} KB");
+}
