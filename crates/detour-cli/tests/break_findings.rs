@@ -194,3 +194,19 @@ fn check_memory_blowup_on_a_file_of_junk_lines() {
     assert_eq!(status.code(), Some(1));
     assert!(rss < 150_000, "detour check of 1 MB of junk peaked at {rss} KB");
 }
+
+/// README: a rule file that disappears does not drop the rules (the previous ones keep
+/// serving, with an error logged). A `_redirects` replaced by a directory of that name is
+/// instead read as "no rule files": every rule is dropped, logged at INFO as a normal reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_reload_drops_every_rule_when_redirects_becomes_a_directory() {
+    let dir = site("break-dir-redirects", &[("_redirects", "/c /target 302\n"), ("index.html", "home")]);
+    let addr = start(&dir, ServeOptions::default()).await;
+    assert_eq!(get(addr, "/c", "").await.status, 302);
+    let rules = dir.join("_redirects");
+    std::fs::rename(&rules, dir.join("old-rules")).unwrap();
+    std::fs::create_dir(&rules).unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let r = get(addr, "/c", "").await;
+    assert_eq!(r.status, 302, "the rules were dropped: {r:?}");
+}
