@@ -210,3 +210,41 @@ async fn serve_reload_drops_every_rule_when_redirects_becomes_a_directory() {
     let r = get(addr, "/c", "").await;
     assert_eq!(r.status, 302, "the rules were dropped: {r:?}");
 }
+
+/// nginx and Apache write the bytes of a request line that are not printable ASCII (and `"`,
+/// `\`) as `\xHH` in their access logs. `diff` replays `/caf\xC3\xA9` as the literal path
+/// `/caf\xC3\xA9`, so a rule change for `/café` is not seen and the gate exits 0.
+#[test]
+fn diff_access_log_hex_escapes_not_decoded() {
+    let dir = std::env::temp_dir().join(format!("detour-break-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let old = dir.join("old");
+    let new = dir.join("new");
+    std::fs::write(&old, "/café /x 301\n").unwrap();
+    std::fs::write(&new, "/café /y 301\n").unwrap();
+    let log = "1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET /caf\\xC3\\xA9 HTTP/1.1\" 200 0 \"-\" \"curl/8\"\n";
+    let out = detour(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--requests", "-"], log);
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "the /café change was missed:\n{text}");
+}
+
+/// SARIF 2.1.0 §3.4.3: `artifactLocation.uri` is a URI reference. A file name with a space, a
+/// non-ASCII letter or a `#` is written as is (`dir with space/rüles#1`), so a code-scanning
+/// service reads `#1` as a fragment and annotates a file that does not exist.
+#[test]
+fn sarif_artifact_uri_not_percent_encoded() {
+    let dir = std::env::temp_dir().join(format!("detour-break-sarif-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("dir with space")).unwrap();
+    std::fs::write(dir.join("dir with space/rüles#1"), "/a /b 30x\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_detour"))
+        .args(["check", "--format", "sarif", "dir with space/rüles#1"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!uri.contains(' ') && !uri.contains('#') && uri.is_ascii(), "not a URI reference: {uri:?}");
+}
