@@ -248,3 +248,29 @@ fn sarif_artifact_uri_not_percent_encoded() {
         .to_string();
     assert!(!uri.contains(' ') && !uri.contains('#') && uri.is_ascii(), "not a URI reference: {uri:?}");
 }
+
+/// `check`, `compile -o -` and `match --requests` report a failed write to standard output as
+/// `detour: stdout: ...` and exit 2; `match URL`, `explain` and `completions` panic instead
+/// (`failed printing to stdout`, exit 101, with a backtrace), e.g. under `| head -0` or `| true`.
+#[test]
+fn cli_panics_when_stdout_is_closed_or_full() {
+    for args in [
+        &["match", "-", "/a"][..],
+        &["explain", "-", "/a"][..],
+        &["explain", "--json", "-", "/a"][..],
+        &["completions", "bash"][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_detour"))
+            .args(args)
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::piped())
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"/a /b 301\n").unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked") && out.status.code() == Some(2), "{args:?}: {:?}\n{stderr}", out.status);
+    }
+}
