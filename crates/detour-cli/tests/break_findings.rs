@@ -274,3 +274,17 @@ fn cli_panics_when_stdout_is_closed_or_full() {
         assert!(!stderr.contains("panicked") && out.status.code() == Some(2), "{args:?}: {:?}\n{stderr}", out.status);
     }
 }
+
+/// `detour check` warns that for status 101 "`serve` answers 500 instead" (it does for 100),
+/// but `serve` sends `101 Switching Protocols` (with the page's `content-length` and no body):
+/// the connection is then treated as upgraded and dies (curl: "Empty reply from server";
+/// a pipelined request gets no answer; over HTTP/2 the stream is reset).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_status_101_sent_though_check_promises_500() {
+    let dir =
+        site("break-101", &[("_redirects", "/s100 /page.html 100\n/s101 /page.html 101\n"), ("page.html", "page")]);
+    let addr = start(&dir, ServeOptions::default()).await;
+    assert_eq!(get(addr, "/s100", "").await.status, 500);
+    let r = get(addr, "/s101", "").await;
+    assert_eq!(r.status, 500, "{r:?}");
+}
