@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use detour_cli::serve::ServeOptions;
-use server::{get, site, start};
+use server::{exchange, get, site, start};
 
 fn detour(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_detour"))
@@ -287,4 +287,19 @@ async fn serve_status_101_sent_though_check_promises_500() {
     assert_eq!(get(addr, "/s100", "").await.status, 500);
     let r = get(addr, "/s101", "").await;
     assert_eq!(r.status, 500, "{r:?}");
+}
+
+/// RFC 9110 §9.3.2: HEAD answers with the headers GET would send. For a status page rule
+/// (`/gone /gone.html 410`, or a `/* /404.html 404` catch-all) GET serves the site's page, but
+/// HEAD answers with the built-in default page's headers (`content-length: 58`,
+/// `text/html; charset=utf-8`) as if the page were missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_head_of_status_page_describes_default_page() {
+    let dir = site("break-head-410", &[("_redirects", "/gone /gone.html 410\n"), ("gone.html", "gone page")]);
+    let addr = start(&dir, ServeOptions::default()).await;
+    let r = get(addr, "/gone", "").await;
+    assert_eq!((r.status, r.body.as_str()), (410, "gone page"));
+    let head = exchange(addr, "HEAD /gone HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n").await;
+    assert_eq!(head.status, 410);
+    assert_eq!(head.header("content-length"), Some("9"), "{head:?}");
 }
