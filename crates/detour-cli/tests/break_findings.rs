@@ -303,3 +303,19 @@ async fn serve_head_of_status_page_describes_default_page() {
     assert_eq!(head.status, 410);
     assert_eq!(head.header("content-length"), Some("9"), "{head:?}");
 }
+
+/// Issue 15: `explain` must say what serving does, including "shadowed by an existing file".
+/// Given a site directory, it does not look at the site's files: for `/about.html` (a file of
+/// the site) under a catch-all `/* /404.html 404` it reports the 404 rule as the winner, while
+/// `detour serve` of the same directory answers 200 with the file.
+#[test]
+fn explain_of_site_dir_ignores_existing_files() {
+    let dir = site(
+        "break-explain-files",
+        &[("_redirects", "/* /404.html 404\n"), ("about.html", "about"), ("404.html", "nf")],
+    );
+    let out = detour(&["explain", dir.to_str().unwrap(), "/about.html"], "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let outcome = text.lines().find(|l| l.starts_with("outcome:")).unwrap_or_else(|| panic!("{text}"));
+    assert!(!outcome.contains("404"), "serve answers 200 with about.html; explain says:\n{text}");
+}
