@@ -2,7 +2,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use support::cases::fixtures;
