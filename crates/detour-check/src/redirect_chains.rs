@@ -7,6 +7,9 @@
 //! constraint or condition (so the next request carries nothing the walk does not know: it has
 //! no country, language or cookies, and the host the rule names, or none). Each walk makes at
 //! most [`MAX_HOPS`] matches, so a site of n rules costs at most `MAX_HOPS × n` matches.
+//! A walk stops at an absolute URL on a host no rule of this site names: that is another site,
+//! whose rules are unknown (host-less rules of this site answer any host, so following them
+//! there would report chains and loops that do not exist).
 //! A loop is reported once, at its first rule; a chain of two redirects or more at every rule
 //! that starts one.
 
@@ -22,6 +25,8 @@ const FOLLOWED: [u16; 5] = [301, 302, 303, 307, 308];
 /// A loop or chain warning for every rule that starts one.
 pub fn warnings(rules: &[Rule], matcher: &Matcher) -> Vec<Diagnostic> {
     let mut scratch = matcher.scratch();
+    let site_hosts: Vec<String> =
+        rules.iter().filter_map(|r| r.host.as_ref()).map(|h| h.host.to_ascii_lowercase()).collect();
     let mut out = Vec::new();
     for (index, rule) in rules.iter().enumerate() {
         if !starts_walk(rule) {
@@ -31,7 +36,7 @@ pub fn warnings(rules: &[Rule], matcher: &Matcher) -> Vec<Diagnostic> {
             Some(h) => Url { scheme: h.scheme.as_str(), host: h.host.clone(), path: String::new() },
             None => Url { scheme: "https", host: String::new(), path: String::new() },
         };
-        let walk = walk(matcher, &mut scratch, origin.resolve(&rule.to));
+        let walk = walk(matcher, &mut scratch, &site_hosts, origin.resolve(&rule.to));
         if let Some(problem) = problem(rules, index, &walk) {
             out.push(Diagnostic::new(&rule.source.file, rule.source.line, None, problem, None));
         }
@@ -63,13 +68,17 @@ struct Walk {
     repeats: Option<usize>,
 }
 
-/// Follows redirects from `start` until no redirect answers, a URL repeats, or [`MAX_HOPS`].
-fn walk(matcher: &Matcher, scratch: &mut Scratch, start: Url) -> Walk {
+/// Follows redirects from `start` until no redirect answers, a URL repeats, the URL is on
+/// another site (a host not in `site_hosts`), or [`MAX_HOPS`].
+fn walk(matcher: &Matcher, scratch: &mut Scratch, site_hosts: &[String], start: Url) -> Walk {
     let mut hops: Vec<(Url, usize)> = Vec::new();
     let mut url = start;
     while hops.len() < MAX_HOPS {
         if let Some(at) = hops.iter().position(|(seen, _)| *seen == url) {
             return Walk { hops, end: url, repeats: Some(at) };
+        }
+        if !url.host.is_empty() && !site_hosts.contains(&url.host) {
+            break;
         }
         let Some((rule, target)) = redirect(matcher, scratch, &url) else { break };
         let next = url.resolve(&target);
@@ -195,6 +204,16 @@ mod tests {
         // A rewrite, a conditional rule, a captured target and a loop guard stop the walk.
         let text = "/a /b 200\n/b /c 301\n/c /d 301 Country=us\n/d /e 301\n/x/:p /y/:p 301\n/y/* /y/z/:splat 301\n";
         assert_eq!(found(text), Vec::<(u32, String)>::new());
+    }
+
+    #[test]
+    fn another_sites_host_ends_the_walk() {
+        // discord.gg and other.example are not this site: its host-less rules do not answer there.
+        assert_eq!(found("/discord https://discord.gg/abc 301\n/* /en/:splat 302\n"), Vec::<(u32, String)>::new());
+        // `/b → /a → other.example` is a real chain of two redirects, but no loop.
+        let got = found("/a https://other.example/b 301\n/b /a 301\n");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].1.starts_with("redirect chain of 2 redirects `/b`"), "{got:?}");
     }
 
     #[test]

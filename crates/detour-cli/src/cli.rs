@@ -154,8 +154,12 @@ pub fn command() -> clap::Command {
 }
 
 /// Writes the completion script for `shell` to `out`.
-pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
-    clap_complete::generate(shell, &mut command(), "detour", out);
+/// The completion script for `shell`. Generated into memory: clap_complete panics when its
+/// writer fails, so the caller writes the script and reports a failed write.
+pub fn completions(shell: clap_complete::Shell) -> String {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command(), "detour", &mut script);
+    String::from_utf8_lossy(&script).into_owned()
 }
 
 #[cfg(test)]
@@ -170,9 +174,7 @@ mod tests {
     #[test]
     fn completions_name_every_subcommand() {
         for shell in [clap_complete::Shell::Bash, clap_complete::Shell::Zsh, clap_complete::Shell::Fish] {
-            let mut out = Vec::new();
-            completions(shell, &mut out);
-            let script = String::from_utf8(out).unwrap();
+            let script = completions(shell);
             for sub in ["check", "compile", "match", "explain", "diff", "serve", "completions"] {
                 assert!(script.contains(sub), "{shell:?} completions lack `{sub}`");
             }

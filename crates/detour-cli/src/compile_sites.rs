@@ -166,7 +166,9 @@ fn input_hash(texts: &load::Texts, aliases: &[String], allow_invalid: bool) -> u
 fn read_site_texts(dir: &Path) -> Result<load::Texts, String> {
     let mut texts = Vec::new();
     for path in load::expand(dir) {
-        let text = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = std::fs::File::open(&path)
+            .and_then(detour_rules::limits::read_limited)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         texts.push((detour_rules::SourceKind::from_path(&path), text, path.display().to_string()));
     }
     Ok(texts)

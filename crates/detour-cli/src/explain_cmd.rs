@@ -17,6 +17,7 @@ use crate::Failure;
 #[derive(Args)]
 pub struct ExplainArgs {
     /// Rules (`_redirects`, `netlify.toml`, `*.json` or a site directory) or a compiled blob.
+    /// For a site directory, its files shadow unforced rules as under `detour serve`.
     rules: PathBuf,
     /// The URL to explain, e.g. `https://example.com/blog/a?x=1` or `/blog/a`.
     url: String,
@@ -43,6 +44,9 @@ pub struct Step {
     pub to: String,
     /// The rule's status.
     pub status: u16,
+    /// The whole rule as a `_redirects` line (query constraints, `!`, conditions: what the
+    /// verdict talks about); unknown for a blob.
+    pub written: Option<String>,
     /// The engine's verdict.
     pub verdict: Verdict,
 }
@@ -59,14 +63,25 @@ pub struct Explanation {
 
 pub fn run(args: &ExplainArgs) -> Result<(), Failure> {
     let loaded = loaded::load(&args.rules, &args.request.roles(), "explain")?;
-    let req = args.request.request(&args.url)?;
-    let explanation = explain(&loaded, &req);
-    if args.json {
-        println!("{}", explanation.to_json());
-    } else {
-        println!("{}", explanation.to_text(&args.url));
+    let mut req = args.request.request(&args.url)?;
+    if args.rules.is_dir() {
+        req.asset_exists |= site_has_file(&args.rules, &req.path)?;
     }
-    Ok(())
+    let explanation = explain(&loaded, &req);
+    let shown = if args.json { explanation.to_json().to_string() } else { explanation.to_text(&args.url) };
+    crate::print_line(&shown)
+}
+
+/// Whether `detour serve` of the site directory `dir` (with its default file settings) finds a
+/// file at the raw request `path`, which unforced rules then yield to (SPEC §3.11): the same
+/// lookup serving makes.
+fn site_has_file(dir: &std::path::Path, path: &[u8]) -> Result<bool, Failure> {
+    let layout = crate::serve::SiteLayout::of(dir).map_err(|e| Failure::Usage(e.to_string()))?;
+    let policy = detour_http::FilePolicy { pretty_urls: true, ..Default::default() };
+    let files = detour_http::StaticFiles::with_policy(layout.publish, policy);
+    let mut decoded = Vec::with_capacity(path.len());
+    detour_runtime::encoding::decode_into(path, false, &mut decoded);
+    Ok(detour_http::AssetLookup::exists(&files, &decoded))
 }
 
 /// Puts every rule to the engine, in order, and keeps those the request is a candidate for.
@@ -104,6 +119,7 @@ fn step(matcher: &Matcher, rules: Option<&[detour_rules::Rule]>, rule: usize, ve
         from: source.map(|r| r.from.to_string()),
         to: record.map_or_else(String::new, |r| String::from_utf8_lossy(set.to(r)).into_owned()),
         status: record.map_or(0, |r| r.status.to_native()),
+        written: source.map(detour_rules::Rule::to_redirects_line),
         verdict,
     }
 }
@@ -123,7 +139,7 @@ pub fn verdict_text(verdict: Verdict) -> (&'static str, &'static str) {
 }
 
 impl Explanation {
-    /// `{"rules": [{rule, file, line, from, to, status, verdict, why}], "outcome": RESULT}`,
+    /// `{"rules": [{rule, file, line, from, to, status, written, verdict, why}], "outcome": RESULT}`,
     /// the outcome being `match`'s JSONL result line.
     pub fn to_json(&self) -> Value {
         let steps: Vec<Value> = self
@@ -133,7 +149,7 @@ impl Explanation {
                 let (verdict, why) = verdict_text(s.verdict);
                 json!({
                     "rule": s.rule, "file": s.file, "line": s.line, "from": s.from, "to": s.to,
-                    "status": s.status, "verdict": verdict, "why": why,
+                    "status": s.status, "written": s.written, "verdict": verdict, "why": why,
                 })
             })
             .collect();
@@ -147,9 +163,12 @@ impl Explanation {
             s.push_str("  no rule's pattern covers this path\n");
         }
         for step in &self.steps {
-            let from = step.from.as_deref().unwrap_or("(blob)");
+            let rule = match &step.written {
+                Some(line) => line.clone(),
+                None => format!("(blob) {} {}", step.to, step.status),
+            };
             let (_, why) = verdict_text(step.verdict);
-            s.push_str(&format!("  {}:{}  {from} {} {}\n      {why}\n", step.file, step.line, step.to, step.status));
+            s.push_str(&format!("  {}:{}  {rule}\n      {why}\n", step.file, step.line));
         }
         s.push_str(&format!("outcome: {}", self.answer.to_text()));
         s

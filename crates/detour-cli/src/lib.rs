@@ -49,6 +49,14 @@ pub enum Failure {
     NothingMatched,
 }
 
+/// Writes `text` and a newline to standard output: a closed or full stdout is a
+/// [`Failure::Io`] (exit 2), not the panic of `println!`.
+pub fn print_line(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}").and_then(|()| out.flush()).map_err(|e| Failure::Io(format!("stdout: {e}")))
+}
+
 impl Failure {
     /// An I/O failure naming the file.
     pub fn io(path: &Path, e: std::io::Error) -> Failure {

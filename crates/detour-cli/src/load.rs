@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use detour_rules::limits::read_limited;
 use detour_rules::{parse_site, Parsed, SourceKind};
 
 use crate::Failure;
@@ -32,7 +33,7 @@ pub fn read_texts(paths: &[PathBuf]) -> Result<Texts, Failure> {
             texts.push(read_stdin()?);
             continue;
         }
-        let text = std::fs::read(&path).map_err(|e| Failure::io(&path, e))?;
+        let text = read_file(&path)?;
         texts.push((SourceKind::from_path(&path), text, path.display().to_string()));
     }
     if texts.is_empty() {
@@ -40,6 +41,11 @@ pub fn read_texts(paths: &[PathBuf]) -> Result<Texts, Failure> {
         return Err(Failure::Usage(format!("no rule files found in {named}")));
     }
     Ok(texts)
+}
+
+/// A rule file's bytes, at most one past the file size limit ([`read_limited`]).
+pub fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::File::open(path).and_then(read_limited).map_err(|e| Failure::io(path, e))
 }
 
 /// The path that stands for standard input (or output).
@@ -50,9 +56,7 @@ pub const STDIN_NAME: &str = "<stdin>";
 
 /// Rules from standard input, their kind told by their text ([`sniff`]).
 fn read_stdin() -> Result<(SourceKind, Vec<u8>, String), Failure> {
-    use std::io::Read;
-    let mut text = Vec::new();
-    std::io::stdin().lock().read_to_end(&mut text).map_err(|e| Failure::Io(format!("standard input: {e}")))?;
+    let text = read_limited(std::io::stdin().lock()).map_err(|e| Failure::Io(format!("standard input: {e}")))?;
     Ok((sniff(&text), text, STDIN_NAME.to_string()))
 }
 

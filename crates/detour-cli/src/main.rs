@@ -48,8 +48,8 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff_cmd::run(&args),
         Command::Serve(args) => serve(args),
         Command::Completions { shell } => {
-            detour_cli::cli::completions(shell, &mut std::io::stdout());
-            Ok(())
+            let script = detour_cli::cli::completions(shell);
+            detour_cli::print_line(script.strip_suffix('\n').unwrap_or(&script))
         }
         Command::Bench { rules, requests, json } => bench_cmd::run(&rules, requests.as_ref(), json, allocations),
     };

@@ -57,11 +57,8 @@ pub fn run(args: &MatchArgs) -> Result<(), Failure> {
         (Some(url), _) => {
             let req = args.request.request(url)?;
             let a = answer(&req);
-            if args.json {
-                println!("{}", a.to_json());
-            } else {
-                println!("{}", a.to_text());
-            }
+            let shown = if args.json { a.to_json().to_string() } else { a.to_text() };
+            crate::print_line(&shown)?;
             usize::from(a == Answer::NoMatch)
         }
         (None, Some(path)) => run_jsonl(path, answer)?,

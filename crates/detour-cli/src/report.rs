@@ -56,6 +56,21 @@ fn to_json(d: &Diagnostic) -> Value {
     })
 }
 
+/// A file name as a relative URI reference (SARIF 2.1.0 §3.4.3): `\\` becomes `/`, and every
+/// byte but letters, digits, `-._~` and `/` is percent-encoded, so a `#`, `?`, space or
+/// non-ASCII letter in a name is not read as a fragment, query or invalid URI.
+fn uri_reference(file: &str) -> String {
+    let mut uri = String::with_capacity(file.len());
+    for byte in file.replace('\\', "/").bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
+}
+
 /// One run of the `detour` tool: its rules (one per code found) and a result per diagnostic.
 fn sarif(diagnostics: &[Diagnostic]) -> Value {
     let mut codes: Vec<String> = diagnostics.iter().map(code).collect();
@@ -70,7 +85,7 @@ fn sarif(diagnostics: &[Diagnostic]) -> Value {
                 "level": level(d),
                 "message": { "text": d.problem.to_string() },
                 "locations": [{ "physicalLocation": {
-                    "artifactLocation": { "uri": d.file.replace('\\', "/") },
+                    "artifactLocation": { "uri": uri_reference(&d.file) },
                     "region": { "startLine": d.line, "startColumn": d.column.unwrap_or(1) },
                 }}],
             })

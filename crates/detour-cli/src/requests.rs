@@ -116,7 +116,7 @@ pub fn parse_log_line(line: &str) -> Result<Request, String> {
         return parse_request_line(line);
     }
     let (_, after_quote) = line.split_once('"').ok_or("neither a JSON request nor an access-log line")?;
-    let (request_line, _) = after_quote.split_once('"').ok_or("the access-log request line is not closed by \"")?;
+    let request_line = unescape_quoted(after_quote).ok_or("the access-log request line is not closed by \"")?;
     let mut words = request_line.split_ascii_whitespace();
     let _method = words.next().ok_or("the access-log request line is empty")?;
     let target = words.next().ok_or("the access-log request line has no target")?;
@@ -124,6 +124,47 @@ pub fn parse_log_line(line: &str) -> Result<Request, String> {
         return Err(format!("the access-log request target `{target}` is not a path or URL"));
     }
     Ok(Request::from_url(target))
+}
+
+/// The quoted request line that starts `quoted` (after its opening `"`), up to the closing `"`,
+/// with the escapes of nginx and Apache logs undone: `\xHH` (the bytes they do not write as
+/// is: not printable ASCII, and `"` and `\`), Apache's `\"` and `\\`. A byte that is not
+/// printable ASCII becomes `%HH`, which is how a URL parser reads that raw byte in a target.
+/// `None` when the line is not closed.
+fn unescape_quoted(quoted: &str) -> Option<String> {
+    let bytes = quoted.as_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        let (decoded, width) = match (byte, bytes.get(at + 1)) {
+            (b'"', _) => return Some(out),
+            (b'\\', Some(b'x')) => match bytes.get(at + 2..at + 4).and_then(hex_byte) {
+                Some(b) => (b, 4),
+                None => (byte, 1),
+            },
+            (b'\\', Some(&escaped @ (b'"' | b'\\'))) => (escaped, 2),
+            _ => (byte, 1),
+        };
+        if width == 1 {
+            // A byte written as is (spaces between the words, raw UTF-8): the whole character.
+            let ch = quoted.get(at..)?.chars().next()?;
+            out.push(ch);
+            at += ch.len_utf8();
+            continue;
+        }
+        if decoded.is_ascii_graphic() {
+            out.push(char::from(decoded));
+        } else {
+            out.push_str(&format!("%{decoded:02X}"));
+        }
+        at += width;
+    }
+    None
+}
+
+/// `HH` (two hex digits) as a byte.
+fn hex_byte(hex: &[u8]) -> Option<u8> {
+    std::str::from_utf8(hex).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
 }
 
 /// The fields of a JSONL request line (SPEC §5); any other is an error, so a misspelt
@@ -200,7 +241,7 @@ pub fn parse_cookie_header(header: &str) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{normalize_url, Request};
+    use super::{normalize_url, parse_log_line, Request};
 
     #[test]
     fn splits_urls() {
@@ -211,6 +252,19 @@ mod tests {
         assert_eq!((r.host.as_str(), r.path.as_slice(), r.query.as_slice()), ("", &b"/only/path"[..], &b"q"[..]));
         let r = Request::from_url("http://u:p@[::1]:80/x");
         assert_eq!(r.host, "[::1]");
+    }
+
+    #[test]
+    fn access_log_escapes_are_undone() {
+        let path = |target: &str| {
+            let line = format!("1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET {target} HTTP/1.1\" 200 0");
+            String::from_utf8(parse_log_line(&line).unwrap().path).unwrap()
+        };
+        assert_eq!(path("/caf\\xC3\\xA9"), "/caf%C3%A9");
+        assert_eq!(path("/café"), "/caf%C3%A9");
+        // nginx's `\x22` and Apache's `\"` are a `"` of the target, not the line's end.
+        assert_eq!(path("/a\\x22b\\\"c"), "/a%22b%22c");
+        assert_eq!(path("/a\\x01"), "/a%01");
     }
 
     #[test]

@@ -17,8 +17,11 @@ pub fn draw(d: &Diagnostic, styled: bool) -> String {
         Severity::Error => Level::Error,
         Severity::Warning => Level::Warning,
     };
-    let mut snippet = Snippet::source(source).line_start(d.line as usize).origin(&d.file);
-    if let Some(span) = d.column.and_then(|c| token_span(source, c)) {
+    let span = d.column.and_then(|c| token_span(source, c)).map(|span| past_expanded_tabs(source, span));
+    // The renderer draws a tab as 4 spaces but does not move spans: expand them here.
+    let source = source.replace('\t', TAB);
+    let mut snippet = Snippet::source(&source).line_start(d.line as usize).origin(&d.file);
+    if let Some(span) = span {
         snippet = snippet.annotation(level.span(span).label(what));
     }
     let mut report = level.title("").snippet(snippet);
@@ -64,6 +67,16 @@ fn split_message(message: &str) -> (&str, Option<&str>) {
     (message, None)
 }
 
+/// How a tab is drawn (as `annotate-snippets` draws one).
+const TAB: &str = "    ";
+
+/// `span` of `source` moved to where it lies once each tab is [`TAB`] (a token holds no tab).
+fn past_expanded_tabs(source: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let tabs = source.get(..span.start).map_or(0, |before| before.matches('\t').count());
+    let shift = tabs * (TAB.len() - 1);
+    span.start + shift..span.end + shift
+}
+
 /// The byte range of the token starting at 1-based character column `column`: up to the next
 /// space or `=` (a condition's or constraint's key is the token), at least one character.
 /// `None` past the end of the line.
@@ -77,7 +90,7 @@ fn token_span(source: &str, column: u32) -> Option<std::ops::Range<usize>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{split_message, token_span};
+    use super::{past_expanded_tabs, split_message, token_span};
 
     #[test]
     fn messages_split_outside_backticks() {
@@ -93,5 +106,14 @@ mod tests {
         assert_eq!(token_span("/a /b =x", 7), Some(6..8), "a token is at least one character");
         assert_eq!(token_span("/a", 9), None);
         assert_eq!(token_span("/a", 0), None);
+    }
+
+    #[test]
+    fn spans_move_past_expanded_tabs() {
+        let source = "/a\t/b\t301\tlangauge=fr";
+        let span = token_span(source, 11).unwrap();
+        assert_eq!(source.get(span.clone()), Some("langauge"));
+        let expanded = source.replace('\t', super::TAB);
+        assert_eq!(expanded.get(past_expanded_tabs(source, span)), Some("langauge"));
     }
 }

@@ -127,9 +127,22 @@ pub enum Problem {
     /// More rules than [`crate::limits::MAX_RULES`].
     #[error("the site has more than {max} rules; the rest are not read", max = crate::limits::MAX_RULES)]
     TooManyRules,
-    /// A file larger than [`crate::limits::MAX_FILE_BYTES`].
-    #[error("file is {0} bytes; the limit is {max} bytes", max = crate::limits::MAX_FILE_BYTES)]
+    /// A file larger than [`crate::limits::MAX_FILE_BYTES`]; the bytes read of it (readers stop
+    /// one byte past the limit: [`crate::limits::read_limited`]).
+    #[error("file is over the limit of {max} bytes", max = crate::limits::MAX_FILE_BYTES)]
     FileTooLarge(usize),
+    /// More diagnostics in one file than [`crate::limits::MAX_DIAGNOSTICS_PER_FILE`]: the rest
+    /// are counted by line, not kept. An error when any of them was one.
+    #[error(
+        "{lines} more line(s) from here on have problems not shown: only the first {max} diagnostics of a file are kept; fix those and check again",
+        max = crate::limits::MAX_DIAGNOSTICS_PER_FILE
+    )]
+    DiagnosticsOmitted {
+        /// Lines with a diagnostic past the cap.
+        lines: usize,
+        /// Some of them were errors.
+        errors: bool,
+    },
 
     // ---- warnings: the rule is kept ----
     /// `from` equals `to`.
@@ -248,7 +261,8 @@ impl Problem {
             | Problem::DuplicateCondition(_)
             | Problem::DuplicateQueryKey(_)
             | Problem::RateLimitIgnored
-            | Problem::StatusNotFinal { .. } => Severity::Warning,
+            | Problem::StatusNotFinal { .. }
+            | Problem::DiagnosticsOmitted { errors: false, .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -283,6 +297,60 @@ impl Diagnostic {
     /// True for errors.
     pub fn is_error(&self) -> bool {
         self.severity() == Severity::Error
+    }
+}
+
+/// One file's parse diagnostics, capped at [`crate::limits::MAX_DIAGNOSTICS_PER_FILE`]: past
+/// the cap a diagnostic only counts its line, and [`CappedDiagnostics::finish`] adds one
+/// [`Problem::DiagnosticsOmitted`] at the first line left out.
+pub(crate) struct CappedDiagnostics<'f> {
+    file: &'f str,
+    kept: Vec<Diagnostic>,
+    omitted: Option<Omitted>,
+}
+
+/// What was left out past the cap.
+struct Omitted {
+    first_line: u32,
+    /// The first line left out, as shown: given here, so the line need not be found again
+    /// ([`fill_source_lines`] would index the whole file's lines for it).
+    first_shown: Option<String>,
+    last_line: u32,
+    lines: usize,
+    errors: bool,
+}
+
+impl<'f> CappedDiagnostics<'f> {
+    pub(crate) fn new(file: &'f str) -> Self {
+        CappedDiagnostics { file, kept: Vec::new(), omitted: None }
+    }
+
+    /// Keeps `problem` at `line`, or counts it once the cap is reached.
+    pub(crate) fn report(&mut self, line: u32, column: Option<u32>, problem: Problem, shown: Option<&str>) {
+        if self.kept.len() < crate::limits::MAX_DIAGNOSTICS_PER_FILE {
+            self.kept.push(Diagnostic::new(self.file, line, column, problem, shown));
+            return;
+        }
+        let omitted = self.omitted.get_or_insert_with(|| Omitted {
+            first_line: line,
+            first_shown: shown.map(shorten),
+            last_line: line,
+            lines: 1,
+            errors: false,
+        });
+        if omitted.last_line != line {
+            (omitted.last_line, omitted.lines) = (line, omitted.lines + 1);
+        }
+        omitted.errors |= problem.severity() == Severity::Error;
+    }
+
+    /// The kept diagnostics, then the count of those left out.
+    pub(crate) fn finish(mut self) -> Vec<Diagnostic> {
+        if let Some(o) = self.omitted {
+            let problem = Problem::DiagnosticsOmitted { lines: o.lines, errors: o.errors };
+            self.kept.push(Diagnostic::new(self.file, o.first_line, None, problem, o.first_shown.as_deref()));
+        }
+        self.kept
     }
 }
 
@@ -322,6 +390,10 @@ pub fn fill_source_lines(diagnostics: &mut [Diagnostic], sources: &[(SourceKind,
     for d in diagnostics.iter_mut().filter(|d| d.source_line.is_none()) {
         let Some(at) = sources.iter().position(|s| s.2 == d.file) else { continue };
         let (Some(slot), Some(&(_, text, _))) = (indexes.get_mut(at), sources.get(at)) else { continue };
+        // A file over the limit was not parsed: its lines are not indexed (8 bytes a line).
+        if text.len() > crate::limits::MAX_FILE_BYTES {
+            continue;
+        }
         if let Some(line) = slot.get_or_insert_with(|| LineIndex::new(text)).line_text(d.line) {
             d.source_line = Some(shorten_bytes(line));
         }
@@ -360,6 +432,23 @@ mod tests {
         assert_eq!(shorten("short\r\n"), "short");
         assert_eq!(shorten_bytes(long.as_bytes()), shown, "bytes are cut the same way");
         assert_eq!(shorten_bytes(b"a\xFFb"), "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn a_file_keeps_its_first_diagnostics_and_counts_the_rest_by_line() {
+        let max = crate::limits::MAX_DIAGNOSTICS_PER_FILE;
+        let junk = "y\n".repeat(max + 500);
+        let parsed = crate::parse_redirects(junk.as_bytes(), "_redirects");
+        assert_eq!(parsed.diagnostics.len(), max + 1);
+        let last = parsed.diagnostics.last().unwrap();
+        assert_eq!(
+            (last.line, &last.problem),
+            (max as u32 + 1, &Problem::DiagnosticsOmitted { lines: 500, errors: true })
+        );
+        assert!(last.is_error());
+        assert!(last.problem.to_string().starts_with("500 more line(s)"), "{}", last.problem);
+        let warned_only = Problem::DiagnosticsOmitted { lines: 1, errors: false };
+        assert_eq!(warned_only.severity(), Severity::Warning);
     }
 
     #[test]

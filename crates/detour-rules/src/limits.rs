@@ -19,3 +19,17 @@ pub const MAX_LIST_ITEMS: usize = 64;
 pub const MAX_RULES: usize = 2_000_000;
 /// Largest rule file accepted, in bytes.
 pub const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
+/// Most diagnostics the parse of one file keeps; past them, lines with problems are only
+/// counted, in one last diagnostic (a file of junk costs memory for these, not a diagnostic a
+/// line).
+pub const MAX_DIAGNOSTICS_PER_FILE: usize = 1_000;
+
+/// Reads a rule file (or standard input) up to one byte past [`MAX_FILE_BYTES`]: enough for
+/// the parsers to report [`crate::Problem::FileTooLarge`], without following an endless
+/// source (`yes |`, a symlink to `/dev/zero`) until memory runs out.
+pub fn read_limited(reader: impl std::io::Read) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut text = Vec::new();
+    reader.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut text)?;
+    Ok(text)
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use thin_vec::ThinVec;
 
 use crate::build::{self, ConditionKey};
-use crate::diagnostics::{Diagnostic, Problem};
+use crate::diagnostics::{CappedDiagnostics, Diagnostic, Problem};
 use crate::limits;
 use crate::model::{Conditions, Rule, Source};
 use crate::Parsed;
@@ -28,10 +28,11 @@ pub fn parse_redirects(text: &[u8], file: &str) -> Parsed {
     }
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
     let shared_file: Arc<str> = file.into();
+    let mut diagnostics = CappedDiagnostics::new(file);
     for (index, raw_line) in text.split(|&b| b == b'\n').enumerate() {
         let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let mut report = |column: Option<u32>, problem: Problem, shown: Option<&str>| {
-            parsed.diagnostics.push(Diagnostic::new(file, line_no, column, problem, shown));
+            diagnostics.report(line_no, column, problem, shown);
         };
         if raw_line.len() > limits::MAX_LINE_BYTES {
             let shown = String::from_utf8_lossy(&raw_line[..256]);
@@ -65,6 +66,7 @@ pub fn parse_redirects(text: &[u8], file: &str) -> Parsed {
             report(None, problem, Some(line));
         }
     }
+    parsed.diagnostics = diagnostics.finish();
     parsed
 }
 

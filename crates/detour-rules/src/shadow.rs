@@ -7,12 +7,13 @@
 //! an earlier `Role` rule lets requests pass when its role check fails). What the proof cannot
 //! show (a splat in the middle of the earlier pattern against other shapes) is not warned about.
 //!
-//! Bounded work: rules are filed in buckets (one sort of a hash and an index a rule). A rule whose
-//! pattern is all literal can only cover the same literal path, so those are filed by host and
-//! path; the others by host and first segment (one bucket for patterns starting with a
-//! placeholder or wildcard). Each rule is compared with at most [`CANDIDATES`] earlier rules of
-//! each of the (at most five) buckets it can be covered from, so a site of n rules costs at most
-//! `5 × CANDIDATES × n` pattern comparisons, each linear in the pattern's segments.
+//! Bounded work: rules are filed in buckets (one sort of a hash and an index a rule). Every rule
+//! is filed by host and whole pattern, so rules of the same pattern (SPEC §1.1: a repeat is
+//! shadowed) meet however many other patterns there are; a rule with a placeholder or wildcard
+//! is also filed by host and first segment (one bucket for patterns starting with a placeholder
+//! or wildcard). Each rule is compared with at most the first and the last [`CANDIDATES`] earlier
+//! rules of each of the (at most five) buckets it can be covered from, so a site of n rules costs
+//! at most `5 × 2 × CANDIDATES × n` pattern comparisons, each linear in the pattern's segments.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -21,14 +22,16 @@ use crate::diagnostics::Problem;
 use crate::model::{HostMatch, QueryValue, Rule};
 use crate::pattern::Segment;
 
-/// How many of the latest earlier rules of one bucket each rule is compared with.
+/// How many of the first, and of the latest, earlier rules of one bucket each rule is compared
+/// with.
 pub(crate) const CANDIDATES: usize = 64;
 
-/// Where a rule is filed for the rules after it: all-literal patterns by host and whole path
-/// (they can only cover the same path), others by host (or none) and first segment.
+/// Where a rule is filed for the rules after it: every rule by host and whole pattern (an
+/// all-literal pattern can only cover the same path; any pattern covers its repeats), the others
+/// also by host (or none) and first segment.
 #[derive(Hash)]
 enum Bucket<'r> {
-    Exact(Option<&'r HostMatch>, &'r [Segment]),
+    Same(Option<&'r HostMatch>, &'r [Segment]),
     General(Option<&'r HostMatch>, Head<'r>),
 }
 
@@ -66,8 +69,11 @@ struct Filed {
 
 impl Filed {
     fn new(rules: &[Rule]) -> Filed {
-        let mut filed: Vec<(u64, u32)> =
-            rules.iter().enumerate().map(|(i, r)| (bucket_hash(&own_bucket(r)), i as u32)).collect();
+        let mut filed: Vec<(u64, u32)> = rules
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| own_buckets(r).into_iter().flatten().map(move |b| (bucket_hash(&b), i as u32)))
+            .collect();
         filed.sort_unstable();
         let mut runs = HashMap::new();
         let mut start = 0;
@@ -87,7 +93,11 @@ impl Filed {
             let Some(&(start, end)) = self.runs.get(&bucket_hash(bucket)) else { continue };
             let run = self.indices.get(start as usize..end as usize).unwrap_or_default();
             let earlier = run.get(..run.partition_point(|&i| (i as usize) < index)).unwrap_or_default();
-            for &e in earlier.iter().rev().take(CANDIDATES) {
+            // The first rules of a bucket are the broad ones (`/blog/*` before its many
+            // `/blog/post-N/*`), the last the nearest.
+            let first = earlier.get(..CANDIDATES).unwrap_or(earlier);
+            let last = earlier.get(earlier.len().saturating_sub(CANDIDATES).max(first.len())..).unwrap_or_default();
+            for &e in first.iter().chain(last) {
                 let e = e as usize;
                 if best.is_none_or(|b| e < b) && rules.get(e).is_some_and(|earlier| always_wins(earlier, later)) {
                     best = Some(e);
@@ -98,22 +108,21 @@ impl Filed {
     }
 }
 
-fn own_bucket(rule: &Rule) -> Bucket<'_> {
-    if is_literal(rule) {
-        Bucket::Exact(rule.host.as_deref(), &rule.path.segments)
-    } else {
-        Bucket::General(rule.host.as_deref(), head(&rule.path.segments))
-    }
+/// The one or two buckets a rule is filed in.
+fn own_buckets(rule: &Rule) -> [Option<Bucket<'_>>; 2] {
+    let host = rule.host.as_deref();
+    let general = (!is_literal(rule)).then(|| Bucket::General(host, head(&rule.path.segments)));
+    [Some(Bucket::Same(host, &rule.path.segments)), general]
 }
 
-/// The buckets an earlier rule covering `later` can be in: the same literal path, and host
+/// The buckets an earlier rule covering `later` can be in: the same host and pattern, and host
 /// none or `later`'s × `later`'s own first segment or an open one. At most five.
 fn lookups(later: &Rule) -> [Option<Bucket<'_>>; 5] {
     let own = head(&later.path.segments);
     let open = (own != Head::Open).then_some(Head::Open);
     let host = later.host.as_deref();
     [
-        is_literal(later).then_some(Bucket::Exact(host, &later.path.segments)),
+        Some(Bucket::Same(host, &later.path.segments)),
         Some(Bucket::General(None, own)),
         open.map(|h| Bucket::General(None, h)),
         host.map(|h| Bucket::General(Some(h), own)),

@@ -55,7 +55,7 @@ impl Site {
     pub fn load(layout: &SiteLayout, options: &MatchOptions, strict: bool) -> Result<LoadedRules, RulesRefused> {
         let mut texts: Texts = Vec::new();
         for path in layout.rule_files() {
-            match std::fs::read(&path) {
+            match std::fs::File::open(&path).and_then(detour_rules::limits::read_limited) {
                 Ok(t) => texts.push((SourceKind::from_path(&path), t, path.display().to_string())),
                 Err(e) => return Err(RulesRefused::plain(format!("{}: {e}", path.display()))),
             }

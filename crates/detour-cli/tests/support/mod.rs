@@ -5,3 +5,4 @@ pub mod cases;
 pub mod data_cases;
 pub mod engines;
 pub mod jwt;
+pub mod run;
