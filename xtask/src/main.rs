@@ -88,11 +88,14 @@ pub(crate) fn run(program: &str, args: &[&str]) -> Result<(), String> {
 /// Runs a command from a directory of the workspace; fails with its name if it fails.
 pub(crate) fn run_in(dir: &str, program: &str, args: &[&str]) -> Result<(), String> {
     eprintln!("xtask: $ (cd {dir} && {program} {})", args.join(" "));
+    let started = std::time::Instant::now();
     let status = Command::new(program)
         .args(args)
         .current_dir(root().join(dir))
         .status()
         .map_err(|e| format!("cannot run {program}: {e}"))?;
+    // Each step's time, so CI's budget can be followed step by step.
+    eprintln!("xtask: ({program} took {:.1} s)", started.elapsed().as_secs_f64());
     if status.success() {
         Ok(())
     } else {
