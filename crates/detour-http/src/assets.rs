@@ -1,7 +1,7 @@
 //! "Is there a file at this path?": what shadowing (SPEC §3.11) asks the site, and which request
 //! paths may name a file at all.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Answers whether the inner service has a file at a request path. An unforced rule does not
 /// apply when it does.
@@ -77,10 +77,13 @@ fn is_hidden(segment: &str, first: bool, last: bool) -> bool {
 }
 
 /// The files of a static site directory, as `tower_http::services::ServeDir` serves them: a
-/// file, or a directory with an `index.html`, at a path [`FilePolicy`] allows.
+/// file, or a directory with an `index.html`, at a path [`FilePolicy`] allows, that resolves
+/// (symlinks followed) to a file inside the directory.
 #[derive(Debug, Clone)]
 pub struct StaticFiles {
     root: PathBuf,
+    /// `root` with symlinks resolved, when it existed at construction.
+    resolved_root: Option<PathBuf>,
     policy: FilePolicy,
 }
 
@@ -92,20 +95,48 @@ impl StaticFiles {
 
     /// The site at `root`, served under `policy`.
     pub fn with_policy(root: impl Into<PathBuf>, policy: FilePolicy) -> StaticFiles {
-        StaticFiles { root: root.into(), policy }
+        let root = root.into();
+        StaticFiles { resolved_root: root.canonicalize().ok(), root, policy }
+    }
+
+    /// Whether `file` resolves to a file inside the site: a symlink out of it (to `/etc`, to a
+    /// sibling project) is neither served nor shadows a rule (docs/semantics.md).
+    fn inside_root(&self, file: &Path) -> bool {
+        let Ok(resolved) = file.canonicalize() else { return false };
+        match &self.resolved_root {
+            Some(root) => resolved.starts_with(root),
+            None => self.root.canonicalize().is_ok_and(|root| resolved.starts_with(root)),
+        }
+    }
+
+    /// `file` when it is a file inside the site.
+    fn served(&self, file: PathBuf) -> Option<PathBuf> {
+        (file.is_file() && self.inside_root(&file)).then_some(file)
+    }
+
+    /// The file a request for a servable path gets: the file at the path, the directory's
+    /// `index.html`, or under pretty URLs `PATH.html`. `None`: the request is a 404.
+    pub fn served_file(&self, path: &[u8]) -> Option<PathBuf> {
+        let relative = self.policy.servable(path)?;
+        if self.serves_pretty_page(path) {
+            return self.pretty_page(relative);
+        }
+        self.file_for(path)
     }
 
     /// The file a request path would be served from, if the path is servable and the file exists.
     /// A pretty URL's page (`about.html` for `/about`) does not count: it is the file service's
     /// fallback, so it never shadows a rule (docs/semantics.md).
+    /// A path with a trailing slash names a directory: a file there (`/style.css/`) is not
+    /// served (`ServeDir` answers 404), so it does not count either.
     pub fn file_for(&self, path: &[u8]) -> Option<PathBuf> {
         let relative = self.policy.servable(path)?;
         let full = self.local(relative);
-        if full.is_file() {
-            return Some(full);
+        let names_directory = relative.is_empty() || relative.ends_with('/');
+        if !names_directory && full.is_file() {
+            return self.served(full);
         }
-        let index = full.join("index.html");
-        index.is_file().then_some(index)
+        self.served(full.join("index.html"))
     }
 
     /// Whether a request path is served from `PATH.html` under pretty URLs (no file at the path
@@ -123,8 +154,7 @@ impl StaticFiles {
         }
         let mut page = self.local(relative).into_os_string();
         page.push(".html");
-        let page = PathBuf::from(page);
-        page.is_file().then_some(page)
+        self.served(PathBuf::from(page))
     }
 
     /// The local path of a servable relative path.
@@ -208,6 +238,8 @@ mod pretty_tests {
         assert!(!pretty.serves_pretty_page(long.as_bytes()), "a name too long with .html is just absent");
         assert_eq!(pretty.file_for(b"/about"), None, "a pretty page shadows no rule");
         assert_eq!(pretty.file_for(b"/both/"), Some(root.join("both/index.html")));
+        assert_eq!(pretty.file_for(b"/plain"), Some(root.join("plain")));
+        assert_eq!(pretty.file_for(b"/plain/"), None, "a file is not served under a trailing slash");
         let plain = StaticFiles::new(&root);
         assert!(!plain.serves_pretty_page(b"/about"));
         let _ = std::fs::remove_dir_all(&root);

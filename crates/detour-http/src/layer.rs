@@ -449,6 +449,17 @@ where
         }
         Decided::Rule { status, target, force, rule, line, extras, .. } => {
             decision!(shared, %method, %path, rule, line, status, force, %target, "rule applies");
+            if status < 200 {
+                // An informational status cannot end a response (101 would switch protocols and
+                // kill the connection): the 500 that `detour check` announces for it.
+                tracing::error!(%method, %path, rule, line, status, "a rule's status is informational: 500");
+                return ready(Ok(internal_error()));
+            }
+            match status {
+                204 => return ready(Ok(status_page::without_content(StatusCode::NO_CONTENT))),
+                205 => return ready(Ok(status_page::without_content(StatusCode::RESET_CONTENT))),
+                _ => {}
+            }
             if (300..400).contains(&status) {
                 let mut r = with_status(Response::new(empty()), status);
                 return match HeaderValue::from_str(&target) {

@@ -80,9 +80,16 @@ impl<B: Send + 'static> Service<Request<B>> for SiteFiles {
         if self.policy.servable(&decoded).is_none() {
             return Box::pin(async move { Ok(not_found_page(&not_found).await) });
         }
+        let files = self.files.clone();
         self.pretty(&mut req, &decoded);
-        let future = self.dir.call(req);
+        let mut dir = self.dir.clone();
         Box::pin(async move {
+            // `ServeDir` follows symlinks anywhere; only what resolves inside the site is served.
+            let served = tokio::task::spawn_blocking(move || files.served_file(&decoded).is_some()).await?;
+            if !served {
+                return Ok(not_found_page(&not_found).await);
+            }
+            let future = dir.call(req);
             let resp = future.await.map_err(|e: Infallible| -> BoxError { match e {} })?;
             if resp.status() != StatusCode::NOT_FOUND {
                 return Ok(resp.map(boxed));

@@ -26,12 +26,31 @@ pub(crate) fn ask_whole<B>(req: &mut Request<B>) {
 /// (a missing page) becomes [`default_page`].
 pub(crate) fn under_status(mut r: Response<Body>, status: StatusCode) -> Response<Body> {
     if status.is_client_error() || status.is_server_error() {
-        if r.body().size_hint().exact() == Some(0) {
+        if is_missing(&r) {
             return default_page(status);
         }
         r.headers_mut().remove(ACCEPT_RANGES);
     }
     *r.status_mut() = status;
+    r
+}
+
+/// Whether the content's answer has no content at all (a missing page, as `ServeDir` answers
+/// it). The answer to HEAD has an empty body too, but its `content-length` describes the page
+/// GET would get, so it is not missing.
+fn is_missing(r: &Response<Body>) -> bool {
+    let declared = r.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    r.body().size_hint().exact() == Some(0) && declared.is_none_or(|len| len == 0)
+}
+
+/// The answer of a rule with status 204 or 205: RFC 9110 §15.3.5 and §15.3.6 forbid content
+/// (and a `content-length` on 204), so the target is not asked for any (docs/semantics.md).
+pub(crate) fn without_content(status: StatusCode) -> Response<Body> {
+    let mut r = Response::new(crate::body::empty());
+    *r.status_mut() = status;
+    if status == StatusCode::RESET_CONTENT {
+        r.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(0));
+    }
     r
 }
 
@@ -62,5 +81,17 @@ mod tests {
         let kept = under_status(Response::new(full("page")), StatusCode::GONE);
         let body = kept.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(&body[..], b"page");
+    }
+
+    #[test]
+    fn the_answer_to_head_of_a_status_page_keeps_its_headers() {
+        let mut head = Response::new(empty());
+        head.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(9));
+        let r = under_status(head, StatusCode::GONE);
+        assert_eq!((r.status(), r.headers().get(CONTENT_LENGTH)), (StatusCode::GONE, Some(&HeaderValue::from(9))));
+        let mut empty_page = Response::new(empty());
+        empty_page.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(0));
+        let r = under_status(empty_page, StatusCode::GONE);
+        assert_ne!(r.headers().get(CONTENT_LENGTH), Some(&HeaderValue::from(0)), "a 0-byte page is missing");
     }
 }

@@ -25,6 +25,13 @@ pub enum LayoutError {
         /// Where it leads.
         path: PathBuf,
     },
+    /// `[build] publish` leads out of the base directory (`/`, `..`, or a symlink out of it).
+    PublishOutsideBase {
+        /// The value as written.
+        publish: String,
+        /// Where it leads, symlinks resolved.
+        path: PathBuf,
+    },
     /// `[build] publish` is not a string.
     PublishNotAString,
 }
@@ -35,6 +42,11 @@ impl fmt::Display for LayoutError {
             LayoutError::PublishNotADirectory { publish, path } => {
                 write!(f, "netlify.toml: [build] publish = {publish:?}: {} is not a directory", path.display())
             }
+            LayoutError::PublishOutsideBase { publish, path } => write!(
+                f,
+                "netlify.toml: [build] publish = {publish:?}: {} is outside the site directory",
+                path.display()
+            ),
             LayoutError::PublishNotAString => write!(f, "netlify.toml: [build] publish must be a string"),
         }
     }
@@ -53,6 +65,7 @@ impl SiteLayout {
                 if !path.is_dir() {
                     return Err(LayoutError::PublishNotADirectory { publish, path });
                 }
+                inside_base(base, &path, publish)?;
                 path
             }
         };
@@ -68,6 +81,17 @@ impl SiteLayout {
     /// The rule files that exist, in priority order.
     pub fn rule_files(&self) -> Vec<PathBuf> {
         self.rule_file_candidates().into_iter().filter(|p| p.is_file()).collect()
+    }
+}
+
+/// Refuses a publish directory that is not `base` or below it once symlinks are resolved: a
+/// `netlify.toml` must not publish `/` or a sibling project (docs/semantics.md H19).
+fn inside_base(base: &Path, path: &Path, publish: String) -> Result<(), LayoutError> {
+    match (path.canonicalize(), base.canonicalize()) {
+        (Ok(resolved), Ok(base)) if resolved.starts_with(&base) => Ok(()),
+        (resolved, _) => {
+            Err(LayoutError::PublishOutsideBase { publish, path: resolved.unwrap_or_else(|_| path.to_path_buf()) })
+        }
     }
 }
 
@@ -98,6 +122,12 @@ mod tests {
         assert_eq!(layout.rule_file_candidates(), [base.join("dist/_redirects"), base.join("netlify.toml")]);
         std::fs::write(base.join("netlify.toml"), "[build]\npublish = \"nowhere\"\n").unwrap();
         assert!(matches!(SiteLayout::of(&base), Err(LayoutError::PublishNotADirectory { .. })));
+        for outside in ["/", "..", "dist/../.."] {
+            std::fs::write(base.join("netlify.toml"), format!("[build]\npublish = {outside:?}\n")).unwrap();
+            assert!(matches!(SiteLayout::of(&base), Err(LayoutError::PublishOutsideBase { .. })), "{outside}");
+        }
+        std::fs::write(base.join("netlify.toml"), "[build]\npublish = \"dist/../dist/\"\n").unwrap();
+        assert!(SiteLayout::of(&base).is_ok(), "a detour that stays inside is fine");
         std::fs::write(base.join("netlify.toml"), "[build]\npublish = 3\n").unwrap();
         assert_eq!(SiteLayout::of(&base), Err(LayoutError::PublishNotAString));
         std::fs::write(base.join("netlify.toml"), "not [toml").unwrap();

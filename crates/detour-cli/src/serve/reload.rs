@@ -94,7 +94,8 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
     let _ = err.write_all(shown.as_bytes()).and_then(|()| err.flush());
 }
 
-/// Each rule file's modification time and size, or `None` when it does not exist.
+/// Each rule file's modification time and size, or `None` when it is not a file (absent, a
+/// dangling symlink, a directory: [`SiteLayout::rule_files`] reads none of these).
 pub(crate) type Fingerprint = Vec<(PathBuf, Option<(SystemTime, u64)>)>;
 
 /// The rule files as they are now. Taken before the rules are read, so a change made while
@@ -104,7 +105,10 @@ pub(crate) fn fingerprint(layout: &SiteLayout) -> Fingerprint {
         .rule_file_candidates()
         .into_iter()
         .map(|p| {
-            let meta = std::fs::metadata(&p).ok().and_then(|m| Some((m.modified().ok()?, m.len())));
+            let meta = std::fs::metadata(&p)
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .and_then(|m| Some((m.modified().ok()?, m.len())));
             (p, meta)
         })
         .collect()
@@ -134,7 +138,7 @@ async fn settle(layout: &SiteLayout, mut current: Fingerprint, debounce: Duratio
     }
 }
 
-/// A rule file the serving rules were read from that is now empty or gone.
+/// A rule file the serving rules were read from that is now empty or gone (or no longer a file).
 fn lost_file<'a>(serving: &Fingerprint, now: &'a Fingerprint) -> Option<&'a Path> {
     serving.iter().zip(now).find_map(|((_, before), (path, after))| {
         let had_rules = before.is_some_and(|(_, len)| len > 0);
@@ -210,7 +214,7 @@ pub(crate) async fn watch(layout: SiteLayout, handle: ReloadHandle, serving: Fin
         if let Some(path) = lost_file(&serving, &stable) {
             tracing::error!(
                 file = %path.display(),
-                "a rule file became empty or disappeared: still serving the previous rules \
+                "a rule file became empty, disappeared or is no longer a file: still serving the previous rules \
                  (deploy rules by renaming a complete file over the old one; to drop every rule, \
                  leave a comment in the file)"
             );
