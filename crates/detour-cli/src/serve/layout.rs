@@ -61,7 +61,8 @@ impl SiteLayout {
         let publish = match publish_setting(&base.join("netlify.toml"))? {
             None => base.to_path_buf(),
             Some(publish) => {
-                let path = base.join(&publish);
+                // Rebuilt from its components, so `publish = "."` names `base`, not `base/.`.
+                let path: PathBuf = base.join(&publish).components().collect();
                 if !path.is_dir() {
                     return Err(LayoutError::PublishNotADirectory { publish, path });
                 }
@@ -128,6 +129,8 @@ mod tests {
         }
         std::fs::write(base.join("netlify.toml"), "[build]\npublish = \"dist/../dist/\"\n").unwrap();
         assert!(SiteLayout::of(&base).is_ok(), "a detour that stays inside is fine");
+        std::fs::write(base.join("netlify.toml"), "[build]\npublish = \".\"\n").unwrap();
+        assert_eq!(SiteLayout::of(&base).unwrap().publish, base, "`.` is the base itself, not `base/.`");
         std::fs::write(base.join("netlify.toml"), "[build]\npublish = 3\n").unwrap();
         assert_eq!(SiteLayout::of(&base), Err(LayoutError::PublishNotAString));
         std::fs::write(base.join("netlify.toml"), "not [toml").unwrap();
