@@ -130,7 +130,11 @@ mod tests {
         std::fs::write(base.join("netlify.toml"), "[build]\npublish = \"dist/../dist/\"\n").unwrap();
         assert!(SiteLayout::of(&base).is_ok(), "a detour that stays inside is fine");
         std::fs::write(base.join("netlify.toml"), "[build]\npublish = \".\"\n").unwrap();
-        assert_eq!(SiteLayout::of(&base).unwrap().publish, base, "`.` is the base itself, not `base/.`");
+        assert_eq!(
+            SiteLayout::of(&base).unwrap().publish.as_os_str(),
+            base.as_os_str(),
+            "`.` is the base itself, not `base/.`"
+        );
         std::fs::write(base.join("netlify.toml"), "[build]\npublish = 3\n").unwrap();
         assert_eq!(SiteLayout::of(&base), Err(LayoutError::PublishNotAString));
         std::fs::write(base.join("netlify.toml"), "not [toml").unwrap();
