@@ -85,7 +85,12 @@ fn capture_names(rule: &Rule) -> Vec<&str> {
 fn uncaptured_names(rule: &Rule) -> Vec<String> {
     let captures = capture_names(rule);
     let mut names: Vec<String> = Vec::new();
+    let userinfo = userinfo_span(&rule.to);
     for (at, _) in rule.to.match_indices(':') {
+        // `user:pass@` and a text fragment's `:~:text=` are URL syntax, not names.
+        if userinfo.contains(&at) || rule.to.get(..at).is_some_and(|before| before.ends_with('~')) {
+            continue;
+        }
         let Some(after) = rule.to.get(at + 1..) else { continue };
         let len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
         let name = after.get(..len).unwrap_or_default();
@@ -96,6 +101,14 @@ fn uncaptured_names(rule: &Rule) -> Vec<String> {
         }
     }
     names
+}
+
+/// Where the userinfo (`user:pass` before `@`) of an absolute `to` is, or an empty range.
+fn userinfo_span(to: &str) -> std::ops::Range<usize> {
+    let Some(start) = url_scheme_len(to) else { return 0..0 };
+    let rest = to.get(start..).unwrap_or_default();
+    let authority = rest.find(['/', '?', '#']).and_then(|end| rest.get(..end)).unwrap_or(rest);
+    authority.rfind('@').map_or(0..0, |at| start..start + at)
 }
 
 /// Pairs `(short, long)` of names used in `to` where `:short` is a prefix of `:long`: textual
@@ -126,6 +139,17 @@ fn overlapping_names(rule: &Rule) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Break finding: `user:pass@` in an absolute `to` and a text fragment's `#:~:text=` were
+    /// reported as placeholders missing from `from`.
+    #[test]
+    fn userinfo_and_text_fragments_are_not_uncaptured_names() {
+        let rules =
+            "/a https://user:pass@h.example/x 301\n/b /page#:~:text=hello 301\n/c https://h.example/:missing 301\n";
+        let parsed = crate::parse_redirects(rules.as_bytes(), "_redirects");
+        let names: Vec<Vec<String>> = parsed.rules.iter().map(uncaptured_names).collect();
+        assert_eq!(names, [vec![], vec![], vec!["missing".to_string()]]);
+    }
 
     /// `to` has a two-byte character across the length of `from`'s scheme.
     #[test]
