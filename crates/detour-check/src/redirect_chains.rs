@@ -13,6 +13,8 @@
 //! A loop is reported once, at its first rule; a chain of two redirects or more at every rule
 //! that starts one.
 
+use std::collections::HashSet;
+
 use detour_rules::{Diagnostic, Problem, QueryValue, Rule};
 use detour_runtime::{Matcher, Outcome, Request, Scratch};
 
@@ -25,8 +27,9 @@ const FOLLOWED: [u16; 5] = [301, 302, 303, 307, 308];
 /// A loop or chain warning for every rule that starts one.
 pub fn warnings(rules: &[Rule], matcher: &Matcher) -> Vec<Diagnostic> {
     let mut scratch = matcher.scratch();
-    let site_hosts: Vec<String> =
-        rules.iter().filter_map(|r| r.host.as_ref()).map(|h| h.host.to_ascii_lowercase()).collect();
+    // A set: one entry per host, looked up per hop (a list of every host-scoped rule's host made
+    // each hop cost the number of such rules).
+    let site_hosts: HashSet<&str> = rules.iter().filter_map(|r| r.host.as_deref()).map(|h| h.host.as_str()).collect();
     let mut out = Vec::new();
     for (index, rule) in rules.iter().enumerate() {
         if !starts_walk(rule) {
@@ -70,14 +73,14 @@ struct Walk {
 
 /// Follows redirects from `start` until no redirect answers, a URL repeats, the URL is on
 /// another site (a host not in `site_hosts`), or [`MAX_HOPS`].
-fn walk(matcher: &Matcher, scratch: &mut Scratch, site_hosts: &[String], start: Url) -> Walk {
+fn walk(matcher: &Matcher, scratch: &mut Scratch, site_hosts: &HashSet<&str>, start: Url) -> Walk {
     let mut hops: Vec<(Url, usize)> = Vec::new();
     let mut url = start;
     while hops.len() < MAX_HOPS {
         if let Some(at) = hops.iter().position(|(seen, _)| *seen == url) {
             return Walk { hops, end: url, repeats: Some(at) };
         }
-        if !url.host.is_empty() && !site_hosts.contains(&url.host) {
+        if !url.host.is_empty() && !site_hosts.contains(url.host.as_str()) {
             break;
         }
         let Some((rule, target)) = redirect(matcher, scratch, &url) else { break };

@@ -53,8 +53,8 @@ pub fn drop_duplicates(rules: &mut Vec<Rule>) -> Vec<Diagnostic> {
     let mut kept: HashTable<u32> = HashTable::with_capacity(rules.len());
     let mut dropped_for: Vec<(usize, usize)> = Vec::new();
     for (index, rule) in rules.iter().enumerate().rev() {
-        let hash = hash_of(rule);
         let identity = Identity::of(rule);
+        let hash = state.hash_one(&identity);
         match kept.find(hash, |&k| Identity::of(&rules[k as usize]) == identity) {
             Some(&k) => dropped_for.push((index, k as usize)),
             None => {

@@ -54,6 +54,13 @@ pub enum OpenError {
     Thread(std::io::Error),
 }
 
+/// Where [`Registry::find`] got to.
+enum Found<R> {
+    Open(R),
+    Closed(Arc<Site>),
+    Unknown,
+}
+
 /// What a host's request is matched against.
 #[derive(Clone)]
 pub enum Lookup {
@@ -135,17 +142,25 @@ impl Registry {
     /// The rules for a request's `Host` (any case, with or without port and trailing dot).
     /// Opens the site on its first request; allocates nothing once it is open.
     pub fn lookup(&self, host: &str) -> Lookup {
-        let mut buffer = [0u8; MAX_HOST_BYTES];
-        let Some(host) = normalize_host_bytes(host.as_bytes(), &mut buffer) else { return Lookup::Unknown };
-        let directory = self.inner.directory.load();
-        let Some(site) = directory.hosts.get(host) else { return Lookup::Unknown };
-        site.touch(self.inner.epoch.load(Ordering::Relaxed));
-        if let Some(matcher) = site.matcher.load_full() {
-            return Lookup::Site(matcher);
+        match self.find(host, |site| site.matcher.load_full()) {
+            Found::Open(matcher) => Lookup::Site(matcher),
+            Found::Closed(site) => self.inner.open_site(&site),
+            Found::Unknown => Lookup::Unknown,
         }
-        let site = Arc::clone(site);
-        drop(directory);
-        self.inner.open_site(&site)
+    }
+
+    /// The site of `host`, touched for the budget: `open`'s answer from it while it is open,
+    /// or the closed site to open (outside the host table's guard).
+    fn find<R>(&self, host: &str, open: impl FnOnce(&Site) -> Option<R>) -> Found<R> {
+        let mut buffer = [0u8; MAX_HOST_BYTES];
+        let Some(host) = normalize_host_bytes(host.as_bytes(), &mut buffer) else { return Found::Unknown };
+        let directory = self.inner.directory.load();
+        let Some(site) = directory.hosts.get(host) else { return Found::Unknown };
+        site.touch(self.inner.epoch.load(Ordering::Relaxed));
+        match open(site) {
+            Some(answer) => Found::Open(answer),
+            None => Found::Closed(Arc::clone(site)),
+        }
     }
 
     /// Runs `f` on the rules for a request's `Host`, as [`Registry::lookup`] finds them, without
@@ -153,19 +168,18 @@ impl Registry {
     /// is touched once the site is open). `Err` is the lookup's answer when there are no rules:
     /// [`Lookup::Unavailable`] or [`Lookup::Unknown`].
     pub fn with_matcher<R>(&self, host: &str, f: impl FnOnce(&Matcher) -> R) -> Result<R, Lookup> {
-        let mut buffer = [0u8; MAX_HOST_BYTES];
-        let Some(host) = normalize_host_bytes(host.as_bytes(), &mut buffer) else { return Err(Lookup::Unknown) };
-        let directory = self.inner.directory.load();
-        let Some(site) = directory.hosts.get(host) else { return Err(Lookup::Unknown) };
-        site.touch(self.inner.epoch.load(Ordering::Relaxed));
-        if let Some(matcher) = &*site.matcher.load() {
-            return Ok(f(matcher));
-        }
-        let site = Arc::clone(site);
-        drop(directory);
-        match self.inner.open_site(&site) {
-            Lookup::Site(matcher) => Ok(f(&matcher)),
-            other => Err(other),
+        // `f` runs once, either on the open site or on the one just opened.
+        let mut f = Some(f);
+        let found = self.find(host, |site| site.matcher.load().as_deref().and_then(|m| f.take().map(|f| f(m))));
+        let lookup = match found {
+            Found::Open(answer) => return Ok(answer),
+            Found::Closed(site) => self.inner.open_site(&site),
+            Found::Unknown => Lookup::Unknown,
+        };
+        match (lookup, f) {
+            (Lookup::Site(matcher), Some(f)) => Ok(f(&matcher)),
+            (Lookup::Site(_), None) => Err(Lookup::Unknown),
+            (other, _) => Err(other),
         }
     }
 
