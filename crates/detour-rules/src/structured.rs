@@ -181,6 +181,10 @@ fn parse_toml_by_table(text: &str, place: &Place<'_>) -> Option<Parsed> {
     if rest.get_ref().iter().any(|(k, _)| k.get_ref() == "redirects") {
         return None;
     }
+    if split.tables.len() <= TABLES_PER_TASK {
+        // One task's worth: parsed here, without starting (or waking) rayon's thread pool.
+        return parse_tables(&split.tables, place);
+    }
     let parts: Vec<Parsed> =
         split.tables.par_chunks(TABLES_PER_TASK).map(|tables| parse_tables(tables, place)).collect::<Option<_>>()?;
     let mut parsed = Parsed::default();
