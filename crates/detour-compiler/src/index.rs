@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use detour_format::{
-    entry_kinds, probe_table, slot_tag, split_hash, split_table, Entry, KeyTable, Span, Split, SplitBucket, Str, NONE,
-    SLOT_ENTRY_MASK,
+    entry_kinds, prefix_hash, probe_table, slot_tag, split_hash, split_table, Entry, KeyTable, Span, Split,
+    SplitBucket, Str, NONE, PREFIX_SEED, SLOT_ENTRY_MASK,
 };
 
 use crate::lower::{IndexKey, KeyKind};
@@ -164,15 +164,48 @@ impl IndexBuilder {
         Ok(n)
     }
 
+    /// Stores each key inside a key one segment deeper of the same table that extends it, where
+    /// there is one, deepest first so a whole chain (`s`, `s/s`, `s/s/s`) shares one text: the
+    /// matcher then compares only the new tail of each deeper key it finds (O(D) bytes for a
+    /// path under D nested keys, not O(D²)). The texts are unchanged; only where they lie.
+    fn nest_keys(&mut self, pool: &Pool) {
+        let mut by_depth: Vec<u32> = (0..self.entries.len() as u32).collect();
+        by_depth.sort_by_key(|&e| std::cmp::Reverse(self.entries[e as usize].depth));
+        let mut nested = vec![false; self.entries.len()];
+        for &e in &by_depth {
+            let child = &self.entries[e as usize];
+            if child.depth < 2 {
+                break;
+            }
+            let text = pool.get(child.key);
+            let Some(cut) = text.iter().rposition(|&b| b == b'/') else { continue };
+            let parent_text = &text[..cut];
+            let parent_hash = parent_text.split(|&b| b == b'/').fold(PREFIX_SEED, prefix_hash);
+            let (table, depth, start) = (child.table, child.depth - 1, child.key.start);
+            let mixed = mixed(parent_hash, self.tables[table as usize]);
+            let entries = &self.entries;
+            let parent = self.by_key.find(mixed, |&p| {
+                let b = &entries[p as usize];
+                b.table == table && b.depth == depth && pool.get(b.key) == parent_text
+            });
+            if let Some(&p) = parent.filter(|&&p| !nested[p as usize]) {
+                nested[p as usize] = true;
+                let key = &mut self.entries[p as usize].key;
+                key.start = start;
+            }
+        }
+    }
+
     /// Lays out the entries, their lists (with a split for each list of at least `split_min`
     /// rules that has one), and the key tables of `scopes` scopes.
     pub fn build(
-        self,
+        mut self,
         scopes: usize,
         rules: &[Rule],
         split_min: usize,
         pool: &mut Pool,
     ) -> Result<BuiltIndex, CompileError> {
+        self.nest_keys(pool);
         let grouped = EntryLists::group(self.postings, self.entries.len());
         let mut entries = Vec::with_capacity(self.entries.len());
         let mut lists = Lists { rule_ids: Vec::with_capacity(grouped.ids.len()), ..Lists::default() };

@@ -40,12 +40,14 @@ pub const MAX_KEY_DEPTH: usize = 128;
 pub const PREFIX_SEED: u64 = 0x6465_746f_7572;
 
 /// The hash of a key one segment longer: a request's prefixes are hashed in one pass.
+#[inline]
 pub fn prefix_hash(previous: u64, segment: &[u8]) -> u64 {
     xxh3_64_with_seed(segment, previous)
 }
 
 /// The first slot to probe for `hash` in a table of `len` slots (any length, not only powers
 /// of two, so tables can be filled to their load factor).
+#[inline]
 pub fn slot_of(hash: u64, len: usize) -> usize {
     (((hash >> 32) * len as u64) >> 32) as usize
 }
@@ -55,6 +57,7 @@ pub const SLOT_ENTRY_MASK: u32 = 0x00ff_ffff;
 
 /// The high bits of an index slot: a tag from the key's hash, so a probe for another key
 /// mostly stops at the slot without reading the entry.
+#[inline]
 pub fn slot_tag(hash: u64) -> u32 {
     (hash as u32 & 0xff) << 24
 }
@@ -75,6 +78,7 @@ pub fn probe_table(hashes: impl ExactSizeIterator<Item = u64>, len: usize) -> Ve
 }
 
 /// The hash of a [`SplitBucket`]'s value, seeded by the split's kind.
+#[inline]
 pub fn split_hash(kind: u8, value: &[u8]) -> u64 {
     xxh3_64_with_seed(value, 0x7370_6c69_7400 + u64::from(kind))
 }
@@ -87,6 +91,7 @@ pub fn split_table(hashes: impl ExactSizeIterator<Item = u64>) -> Vec<u32> {
 
 /// The hash of a host entry, used by [`RuleSet::host_slots`]: the lower-case host, seeded by
 /// the scheme (0 `http`, 1 `https`).
+#[inline]
 pub fn host_hash(scheme: u8, lower_host: &[u8]) -> u64 {
     xxh3_64_with_seed(lower_host, 0x686f_7374 + u64::from(scheme))
 }

@@ -61,21 +61,25 @@ impl ArchivedRuleSet {
     }
 
     /// The bytes of a pool string (empty if out of range, which validation rules out).
+    #[inline]
     pub fn str(&self, s: &ArchivedStr) -> &[u8] {
         slice(&self.pool, s.start.to_native(), s.len.to_native())
     }
 
     /// A rule's `to` as written.
+    #[inline]
     pub fn to(&self, r: &ArchivedRule) -> &[u8] {
         slice(&self.pool, r.to_start.to_native(), u32::from(r.to_len.to_native()))
     }
 
     /// A rule's detail record.
+    #[inline]
     pub fn detail(&self, r: &ArchivedRule) -> Option<&ArchivedDetail> {
         self.details.get(r.detail.to_native() as usize)
     }
 
     /// A rule's stored pattern segments (empty when its index key is its pattern).
+    #[inline]
     pub fn pattern(&self, r: &ArchivedRule) -> &[ArchivedPatternSegment] {
         match self.detail(r) {
             Some(d) if r.pattern_len > 0 => slice(&self.segments, d.pattern.to_native(), u32::from(r.pattern_len)),
@@ -84,6 +88,7 @@ impl ArchivedRuleSet {
     }
 
     /// A rule's pattern shape.
+    #[inline]
     pub fn shape(&self, r: &ArchivedRule) -> PatternShape<'_> {
         if r.pattern_len > 0 {
             PatternShape::Stored(self.pattern(r))
@@ -95,6 +100,7 @@ impl ArchivedRuleSet {
     }
 
     /// A rule's `to` parts (empty when it has no captures).
+    #[inline]
     pub fn parts(&self, r: &ArchivedRule) -> &[ArchivedToPart] {
         match self.detail(r) {
             Some(d) => slice(&self.parts, d.parts.to_native(), u32::from(r.parts_len)),
@@ -103,32 +109,38 @@ impl ArchivedRuleSet {
     }
 
     /// The loop guard's `scheme://host` length and prefix length within `to` (SPEC §3.10).
+    #[inline]
     pub fn guard(&self, r: &ArchivedRule) -> (usize, usize) {
         self.detail(r)
             .map_or((0, 0), |d| (usize::from(d.guard_origin.to_native()), usize::from(d.guard_prefix.to_native())))
     }
 
     /// The text of a pattern segment.
+    #[inline]
     pub fn segment_text(&self, s: &ArchivedPatternSegment) -> &[u8] {
         slice(&self.pool, s.start.to_native(), u32::from(s.len.to_native()))
     }
 
     /// The text of a `to` part, within the rule's `to`.
+    #[inline]
     pub fn part_text<'a>(&'a self, r: &ArchivedRule, p: &ArchivedToPart) -> &'a [u8] {
         slice(self.to(r), u32::from(p.start.to_native()), u32::from(p.len.to_native()))
     }
 
     /// A rule's extra record.
+    #[inline]
     pub fn extra(&self, r: &ArchivedRule) -> Option<&ArchivedExtra> {
         self.extras.get(self.detail(r)?.extra.to_native() as usize)
     }
 
     /// A rule's query constraints.
+    #[inline]
     pub fn queries(&self, r: &ArchivedRule) -> &[ArchivedQueryConstraint] {
         self.extra(r).map_or(&[], |e| span(&self.queries, &e.query))
     }
 
     /// How many captures a rule's path makes.
+    #[inline]
     pub fn path_capture_count(&self, r: &ArchivedRule) -> usize {
         match self.shape(r) {
             PatternShape::Exact => 0,
@@ -160,16 +172,19 @@ impl ArchivedRuleSet {
     }
 
     /// How many captures a rule makes.
+    #[inline]
     pub fn capture_count(&self, r: &ArchivedRule) -> usize {
         self.path_capture_count(r) + self.queries(r).iter().filter(|q| q.capture == 1).count()
     }
 
     /// An entry's key.
+    #[inline]
     pub fn key(&self, e: &ArchivedEntry) -> &[u8] {
         slice(&self.pool, e.key.to_native(), u32::from(e.key_len.to_native()))
     }
 
     /// Where an entry's lists start in [`RuleSet::rule_ids`], after its counts (and split numbers).
+    #[inline]
     fn entry_header(&self, e: &ArchivedEntry) -> (usize, usize) {
         let start = e.rules.to_native() as usize;
         let header = if e.kinds & entry_kinds::SPLIT != 0 { 4 } else { 2 };
@@ -177,6 +192,7 @@ impl ArchivedRuleSet {
     }
 
     /// An entry's rule lists: exact, prefix.
+    #[inline]
     pub fn entry_lists<'a>(&'a self, e: &'a ArchivedEntry) -> EntryLists<'a> {
         let mut lists: EntryLists<'a> = [&[], &[]];
         if e.kinds & entry_kinds::LIST == 0 {
@@ -199,6 +215,7 @@ impl ArchivedRuleSet {
 
     /// Where an entry's lists lie in [`RuleSet::rule_ids`] (start, end), for an entry with
     /// [`entry_kinds::LIST`]; `None` for a single-rule entry (its `rules` is the rule).
+    #[inline]
     pub fn entry_list_ranges(&self, e: &ArchivedEntry) -> Option<[(u32, u32); 2]> {
         if e.kinds & entry_kinds::LIST == 0 {
             return None;
@@ -211,7 +228,18 @@ impl ArchivedRuleSet {
         Some([(clamp(at), clamp(exact_end)), (clamp(exact_end), clamp(prefix_end))])
     }
 
+    /// The split of an entry's list `list` (0 exact, 1 prefix), if it has one.
+    #[inline]
+    pub fn entry_split(&self, e: &ArchivedEntry, list: usize) -> Option<&ArchivedSplit> {
+        if e.kinds & entry_kinds::SPLIT == 0 {
+            return None;
+        }
+        let at = (e.rules.to_native() as usize).saturating_add(2 + list);
+        self.rule_ids.get(at).and_then(|s| self.splits.get(s.to_native() as usize))
+    }
+
     /// The splits of an entry's lists (exact, prefix), where they have one.
+    #[inline]
     pub fn entry_splits(&self, e: &ArchivedEntry) -> [Option<&ArchivedSplit>; 2] {
         if e.kinds & entry_kinds::SPLIT == 0 {
             return [None, None];
@@ -222,16 +250,25 @@ impl ArchivedRuleSet {
     }
 
     /// A run of [`RuleSet::rule_ids`].
+    #[inline]
     pub fn ids(&self, s: &ArchivedSpan) -> &[rkyv::rend::u32_le] {
         span(&self.rule_ids, s)
     }
 
     /// The bucket of a split with this value, if any.
+    #[inline]
     pub fn split_bucket(&self, split: &ArchivedSplit, value: &[u8]) -> Option<&ArchivedSplitBucket> {
+        self.split_bucket_hashed(split, value, crate::split_hash(split.kind, value))
+    }
+
+    /// [`RuleSet::split_bucket`] with the value's [`crate::split_hash`] (for the split's kind)
+    /// already computed: a request's country or language is hashed once, not once per split.
+    #[inline]
+    pub fn split_bucket_hashed(&self, split: &ArchivedSplit, value: &[u8], hash: u64) -> Option<&ArchivedSplitBucket> {
         let slots = span(&self.split_slots, &split.slots);
         let buckets = span(&self.split_buckets, &split.buckets);
         let mask = slots.len().checked_sub(1)?;
-        let mut i = (crate::split_hash(split.kind, value) as usize) & mask;
+        let mut i = (hash as usize) & mask;
         for _ in 0..slots.len() {
             let b = (slots.get(i)?.to_native() as usize).checked_sub(1)?;
             let bucket = buckets.get(b)?;
@@ -244,6 +281,7 @@ impl ArchivedRuleSet {
     }
 
     /// The source file of rule `index`.
+    #[inline]
     pub fn file_of(&self, index: usize) -> &[u8] {
         if let [only] = self.files.as_slice() {
             return self.str(&only.name);

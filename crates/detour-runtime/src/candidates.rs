@@ -6,7 +6,7 @@
 //! that an early rule answers never looks into later entries' splits.
 
 use crate::encoding::decode_into;
-use detour_format::{entry_kinds, split_kind, ArchivedRuleSet, ArchivedSpan, ArchivedSplit, NONE};
+use detour_format::{entry_kinds, split_hash, split_kind, ArchivedRuleSet, ArchivedSpan, ArchivedSplit, NONE};
 
 use crate::conditions::{last_param, RequestContext};
 use crate::index::Found;
@@ -69,7 +69,8 @@ pub fn prepare(set: &ArchivedRuleSet, found: &mut [Found], segments: usize, stre
         f.first = NONE;
         let Some(entry) = set.entries.get(f.entry as usize) else { continue };
         let skip_exact = f.depth as usize != segments;
-        let Some(ranges) = set.entry_list_ranges(entry) else {
+        f.lists = set.entry_list_ranges(entry);
+        let Some(ranges) = f.lists else {
             if !(entry.kinds & entry_kinds::EXACT != 0 && skip_exact) {
                 f.first = entry.rules.to_native();
             }
@@ -93,23 +94,22 @@ fn open(
     f: &Found,
     subject: &Subject<'_, '_>,
     context: &mut RequestContext<'_>,
-    value: &mut Vec<u8>,
+    values: &mut SplitValues<'_>,
     streams: &mut Vec<Stream>,
 ) {
     let Some(entry) = set.entries.get(f.entry as usize) else { return };
     let skip_exact = f.depth as usize != subject.segs.len();
-    let Some(ranges) = set.entry_list_ranges(entry) else {
+    let Some(ranges) = f.lists else {
         streams.push(Stream { head: entry.rules.to_native(), next: 0, end: 0, depth: f.depth });
         return;
     };
-    let splits = set.entry_splits(entry);
-    for (k, (&(start, end), split)) in ranges.iter().zip(splits).enumerate() {
+    for (k, &(start, end)) in ranges.iter().enumerate() {
         if (k == 0 && skip_exact) || start == end {
             continue;
         }
-        match split {
+        match set.entry_split(entry, k) {
             None => streams.push(Stream::run(set, start, end, f.depth)),
-            Some(split) => open_split(set, split, f.depth, subject, context, value, streams),
+            Some(split) => open_split(set, split, f.depth, subject, context, values, streams),
         }
     }
 }
@@ -128,7 +128,7 @@ fn open_split(
     depth: u32,
     subject: &Subject<'_, '_>,
     context: &mut RequestContext<'_>,
-    value: &mut Vec<u8>,
+    values: &mut SplitValues<'_>,
     streams: &mut Vec<Stream>,
 ) {
     push_span(set, &split.rest, depth, streams);
@@ -153,24 +153,15 @@ fn open_split(
         }
         split_kind::QUERY => {
             if let Some(raw) = last_param(subject.req.query, set.str(&split.key)) {
-                value.clear();
-                decode_into(raw, true, value);
-                bucket(value);
+                values.query.clear();
+                decode_into(raw, true, values.query);
+                bucket(values.query);
             }
         }
-        split_kind::COUNTRY => {
-            let mut lower = [0u8; MAX_CONDITION_VALUE];
-            if let Some(country) = context.country().and_then(|c| lowercase(c.as_bytes(), &mut lower)) {
-                bucket(country);
-            }
-        }
-        split_kind::LANGUAGE => {
-            let mut lower = [0u8; MAX_CONDITION_VALUE];
-            if let Some(tag) = context.language().and_then(|t| lowercase(t.as_bytes(), &mut lower)) {
-                let primary = tag.split(|&b| b == b'-').next().unwrap_or(tag);
-                bucket(tag);
-                if primary.len() != tag.len() {
-                    bucket(primary);
+        split_kind::COUNTRY | split_kind::LANGUAGE => {
+            for key in values.keys.of(split.kind, context).iter().flatten() {
+                if let Some(b) = set.split_bucket_hashed(split, key.value(), key.hash) {
+                    push_span(set, &b.rules, depth, streams);
                 }
             }
         }
@@ -178,13 +169,69 @@ fn open_split(
     }
 }
 
-/// `text` lower-cased into `buf`, when it fits (longer values are never keyed).
-fn lowercase<'b>(text: &[u8], buf: &'b mut [u8; MAX_CONDITION_VALUE]) -> Option<&'b [u8]> {
-    let out = buf.get_mut(..text.len())?;
-    for (o, t) in out.iter_mut().zip(text) {
-        *o = t.to_ascii_lowercase();
+/// A request's country or language, lower-cased, with its split hash: what a split of that
+/// kind is looked up by.
+#[derive(Clone, Copy)]
+pub struct SplitKey {
+    bytes: [u8; MAX_CONDITION_VALUE],
+    len: u8,
+    hash: u64,
+}
+
+impl SplitKey {
+    /// `text` lower-cased, when it fits (longer values are never keyed).
+    fn new(kind: u8, text: &[u8]) -> Option<SplitKey> {
+        let mut bytes = [0u8; MAX_CONDITION_VALUE];
+        let out = bytes.get_mut(..text.len())?;
+        for (o, t) in out.iter_mut().zip(text) {
+            *o = t.to_ascii_lowercase();
+        }
+        let hash = split_hash(kind, out);
+        Some(SplitKey { bytes, len: text.len() as u8, hash })
     }
-    Some(out)
+
+    fn value(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+}
+
+/// The keys a request offers Country and Language splits, worked out (read, lower-cased,
+/// hashed) once per request, when a split of that kind is first opened: a request under many
+/// split entries (a splat rule at every depth, each split by country) pays for its country once.
+#[derive(Default)]
+pub struct SplitKeys {
+    /// The country, once read.
+    country: Option<[Option<SplitKey>; 2]>,
+    /// The language tag and, when it has a subtag, its primary language.
+    language: Option<[Option<SplitKey>; 2]>,
+}
+
+impl SplitKeys {
+    fn of(&mut self, kind: u8, context: &mut RequestContext<'_>) -> &[Option<SplitKey>; 2] {
+        if kind == split_kind::COUNTRY {
+            self.country.get_or_insert_with(|| {
+                [context.country().and_then(|c| SplitKey::new(split_kind::COUNTRY, c.as_bytes())), None]
+            })
+        } else {
+            self.language.get_or_insert_with(|| language_keys(context.language()))
+        }
+    }
+}
+
+/// The tag and its primary language (`fr-CA` → `fr`); neither when the tag is too long to key.
+fn language_keys(tag: Option<&str>) -> [Option<SplitKey>; 2] {
+    let Some(tag) = tag.map(str::as_bytes) else { return [None, None] };
+    let Some(whole) = SplitKey::new(split_kind::LANGUAGE, tag) else { return [None, None] };
+    let primary = tag.split(|&b| b == b'-').next().unwrap_or(tag);
+    let primary = (primary.len() != tag.len()).then(|| SplitKey::new(split_kind::LANGUAGE, primary)).flatten();
+    [Some(whole), primary]
+}
+
+/// What the splits of one request are looked up by, beyond its path: a buffer for a decoded
+/// query value, and the request's country and language keys.
+pub struct SplitValues<'v> {
+    pub query: &'v mut Vec<u8>,
+    pub keys: SplitKeys,
 }
 
 /// The next candidate in rule order and the depth of the key it was found under: the lowest rule
@@ -198,13 +245,13 @@ pub fn next(
     streams: &mut Vec<Stream>,
     subject: &Subject<'_, '_>,
     context: &mut RequestContext<'_>,
-    value: &mut Vec<u8>,
+    values: &mut SplitValues<'_>,
 ) -> Option<(u32, usize)> {
     loop {
         let head = streams.iter().map(|s| s.head).min().unwrap_or(NONE);
         if let Some(f) = found.get(*opened).filter(|f| f.first < head) {
             *opened += 1;
-            open(set, f, subject, context, value, streams);
+            open(set, f, subject, context, values, streams);
             continue;
         }
         if head == NONE {

@@ -51,6 +51,9 @@ pub struct Found {
     /// The lowest rule its lists can offer the request ([`NONE`] for none, or once its lists
     /// are open): lists are opened only when their turn in rule order may have come.
     pub first: u32,
+    /// Where the entry's lists (exact, prefix) lie in the rule ids, as `prepare` read them for
+    /// `first`, so opening the entry does not read them again; `None` for a single-rule entry.
+    pub lists: Option<[(u32, u32); 2]>,
 }
 
 /// The first `depth` segments of a path as the index keys them: joined by `/`.
@@ -118,7 +121,54 @@ impl Prefixes<'_> {
     }
 }
 
-fn lookup(set: &ArchivedRuleSet, table: &ArchivedKeyTable, hash: u64, depth: usize, p: &Prefixes<'_>) -> Option<u32> {
+/// The last key verified in one table's probe: where it is in the pool and how long. Keys are
+/// probed shallowest first, and the compiler stores a key inside a deeper key of the same table
+/// that extends it, so a deeper key found at the same place needs only its tail compared: a path
+/// of D nested keys costs O(D) bytes of comparison, not O(D²).
+#[derive(Clone, Copy)]
+struct Verified {
+    start: u32,
+    len: usize,
+    depth: usize,
+}
+
+/// Whether `key` (an entry's key at `depth`, starting in the pool at `start`) fits the path,
+/// reusing a shallower key of the same table already verified at the same place.
+fn key_fits_after(
+    key: &[u8],
+    start: u32,
+    mask: u64,
+    verified: Option<Verified>,
+    p: &Prefixes<'_>,
+    depth: usize,
+) -> bool {
+    let Some(v) = verified.filter(|v| v.start == start && v.len < key.len() && key.get(v.len) == Some(&b'/')) else {
+        return key_fits(key, mask, p.path, p.segs, depth);
+    };
+    if mask == 0 {
+        let text = key_text(p.path, p.segs, depth);
+        return text.len() == key.len() && key.get(v.len..) == text.get(v.len..);
+    }
+    // The verified key covers segments `..v.depth`; the rest of `key` must fit the rest.
+    let mut parts = key.get(v.len + 1..).unwrap_or_default().split(|&b| b == b'/');
+    (v.depth..depth).all(|i| {
+        let (part, seg) = (parts.next().unwrap_or_default(), p.seg(i));
+        if is_placeholder(mask, i) {
+            !seg.is_empty()
+        } else {
+            seg == part
+        }
+    }) && parts.next().is_none()
+}
+
+fn lookup(
+    set: &ArchivedRuleSet,
+    table: &ArchivedKeyTable,
+    hash: u64,
+    depth: usize,
+    p: &Prefixes<'_>,
+    verified: &mut Option<Verified>,
+) -> Option<u32> {
     let slots = span(&set.slots, &table.slots);
     if slots.is_empty() {
         return None;
@@ -134,7 +184,9 @@ fn lookup(set: &ArchivedRuleSet, table: &ArchivedKeyTable, hash: u64, depth: usi
         if slot & !SLOT_ENTRY_MASK == tag {
             let e = (slot & SLOT_ENTRY_MASK).checked_sub(1)?;
             let entry = set.entries.get(e as usize)?;
-            if usize::from(entry.depth) == depth && key_fits(set.key(entry), mask, p.path, p.segs, depth) {
+            let (key, start) = (set.key(entry), entry.key.to_native());
+            if usize::from(entry.depth) == depth && key_fits_after(key, start, mask, *verified, p, depth) {
+                *verified = Some(Verified { start, len: key.len(), depth });
                 return Some(e);
             }
         }
@@ -163,6 +215,7 @@ pub fn probe(
             let mask = table.mask.to_native();
             let shared = (mask.trailing_zeros() as usize).min(last);
             let mut hash = 0;
+            let mut verified = None;
             for depth in 0..=last {
                 if depth <= shared {
                     hash = p.plain(depth);
@@ -178,8 +231,8 @@ pub fn probe(
                 let wanted = table.prefix_depths.to_native() & bit != 0
                     || (depth == n && table.exact_depths.to_native() & bit != 0);
                 if wanted {
-                    if let Some(entry) = lookup(set, table, hash, depth, &p) {
-                        found.push(Found { entry, depth: depth as u32, first: NONE });
+                    if let Some(entry) = lookup(set, table, hash, depth, &p, &mut verified) {
+                        found.push(Found { entry, depth: depth as u32, first: NONE, lists: None });
                     }
                 }
             }

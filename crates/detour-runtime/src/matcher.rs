@@ -5,7 +5,7 @@ use crate::encoding::encode_rule_text;
 use detour_format::{rule_flags, span, ArchivedRule, ArchivedRuleSet};
 
 use crate::blob::Blob;
-use crate::candidates::{self, Stream, Subject};
+use crate::candidates::{self, SplitValues, Stream, Subject};
 use crate::conditions::{conditions_hold, query_holds, RequestContext};
 use crate::guard::{self, Candidate, GuardBuffers, Origin};
 use crate::index::{find_host, key_text, probe, Found};
@@ -93,7 +93,8 @@ impl Matcher {
         let context = RequestContext::new(req);
         let mut bufs = scratch.substitution.guard();
         let mut search = Search { set, req, path, segs, caps, capbuf, qbuf, jwt, roles, token: None, context };
-        let mut frontier = Frontier { found, opened: 0, streams, subject, value: split_value };
+        let values = SplitValues { query: split_value, keys: Default::default() };
+        let mut frontier = Frontier { found, opened: 0, streams, subject, values };
         let (applies, denied) = self.first_applying(&mut search, &mut frontier, &mut bufs);
         let Some(index) = applies else {
             return if denied { Outcome::Denied } else { Outcome::NoMatch };
@@ -302,12 +303,12 @@ struct Frontier<'s, 'r> {
     opened: usize,
     streams: &'s mut Vec<Stream>,
     subject: Subject<'s, 'r>,
-    value: &'s mut Vec<u8>,
+    values: SplitValues<'s>,
 }
 
 impl Frontier<'_, '_> {
     fn next(&mut self, set: &ArchivedRuleSet, context: &mut RequestContext<'_>) -> Option<(u32, usize)> {
-        candidates::next(set, self.found, &mut self.opened, self.streams, &self.subject, context, self.value)
+        candidates::next(set, self.found, &mut self.opened, self.streams, &self.subject, context, &mut self.values)
     }
 }
 
