@@ -7,7 +7,7 @@
 //! - `registry_one_host`: `Registry::lookup(host)` then `find`, the same host every time.
 //! - `direct_100_sites` / `registry_100_hosts`: the requests spread over 100 open sites (the
 //!   same rules, so only the lookup differs): matchers picked from a slice, or looked up by host
-//!   (case as sent, with a port).
+//!   (case as sent, with a port); `registry_100_hosts_cached` through a per-thread `SiteCache`.
 //! - `lookup_only_100_hosts`: the lookup alone.
 
 use std::hint::black_box;
@@ -16,7 +16,7 @@ use std::sync::Arc;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use detour_benches::{runtime_requests, site};
 use detour_runtime::{Matcher, Outcome, Scratch};
-use detour_sites::{Lookup, Registry, RegistryOptions};
+use detour_sites::{Lookup, Registry, RegistryOptions, SiteCache};
 
 const BATCH: usize = 1000;
 const SITES: usize = 100;
@@ -89,6 +89,17 @@ fn sites_benches(c: &mut Criterion) {
             for (k, r) in requests.iter().enumerate() {
                 let found = registry
                     .with_matcher(&hosts[k % SITES], |m| matches!(m.find(r, &mut scratch), Outcome::Matched(_)));
+                black_box(found.is_ok());
+            }
+        })
+    });
+    let mut cache = SiteCache::new();
+    group.bench_function(BenchmarkId::new("match", "registry_100_hosts_cached"), |b| {
+        b.iter(|| {
+            for (k, r) in requests.iter().enumerate() {
+                let found = registry.with_matcher_cached(&mut cache, &hosts[k % SITES], |m| {
+                    matches!(m.find(r, &mut scratch), Outcome::Matched(_))
+                });
                 black_box(found.is_ok());
             }
         })

@@ -47,7 +47,7 @@ const MAX_RAW_HOST: usize = MAX_HOST_BYTES + 1 + 6;
 /// lower case, without port and trailing dot. `None` when it is no host name (empty, too long,
 /// a byte outside the host alphabet, an empty label, a port that is not digits). Allocates
 /// nothing.
-pub fn normalize_host<'b>(raw: &str, buffer: &'b mut [u8; MAX_HOST_BYTES]) -> Option<&'b str> {
+pub fn normalize_host<'b>(raw: &'b str, buffer: &'b mut [u8; MAX_HOST_BYTES]) -> Option<&'b str> {
     std::str::from_utf8(normalize_host_bytes(raw.as_bytes(), buffer)?).ok()
 }
 
@@ -71,7 +71,31 @@ const NAME_BYTES: [u8; 256] = {
 
 /// [`normalize_host`] on bytes, for the registry's per-request lookup: the result is ASCII, so
 /// it needs no UTF-8 check.
-pub fn normalize_host_bytes<'b>(raw: &[u8], buffer: &'b mut [u8; MAX_HOST_BYTES]) -> Option<&'b [u8]> {
+/// A host that is normalized already (the usual case: clients send lower-case names without a
+/// port) is returned as it is, checked in one pass and never copied.
+#[inline]
+pub fn normalize_host_bytes<'b>(raw: &'b [u8], buffer: &'b mut [u8; MAX_HOST_BYTES]) -> Option<&'b [u8]> {
+    if is_normal_name(raw) {
+        return Some(raw);
+    }
+    normalize_host_slow(raw, buffer)
+}
+
+/// Whether `raw` is a normalized name already: lower-case name bytes only, no empty label, no
+/// trailing dot, no port. One pass without early exits, so short names check in a few cycles.
+#[inline]
+fn is_normal_name(raw: &[u8]) -> bool {
+    let mut changed = false;
+    let mut after_dot = true;
+    for &b in raw {
+        let dot = b == b'.';
+        changed |= NAME_BYTES[usize::from(b)] != b || (dot && after_dot);
+        after_dot = dot;
+    }
+    !changed && !after_dot && raw.len() <= MAX_HOST_BYTES
+}
+
+fn normalize_host_slow<'b>(raw: &[u8], buffer: &'b mut [u8; MAX_HOST_BYTES]) -> Option<&'b [u8]> {
     if raw.len() > MAX_RAW_HOST {
         return None;
     }

@@ -21,11 +21,13 @@ use crate::cookies::cookie_header;
 use crate::proxy::{self, ProxyExtras, Upstream};
 use crate::status_page::{self, ask_whole, under_status};
 use detour_runtime::{Cookies, Matcher, Outcome, Scratch};
-use detour_sites::{Lookup, Registry};
+use detour_sites::{Lookup, Registry, SiteCache};
 
 thread_local! {
     // One scratch per worker thread; borrowed only while matching, never across an await.
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::new());
+    // One site cache per worker thread; borrowed only for a lookup.
+    static SITES: RefCell<SiteCache> = RefCell::new(SiteCache::new());
 }
 
 /// Settings of the layer.
@@ -307,7 +309,8 @@ fn decide(shared: &Shared, req: &Request<Body>) -> Decided {
 /// The rules for a request: the layer's own, or those of the site its host names. `None` when
 /// that site has no valid rules.
 fn select(shared: &Shared, host: &str) -> Option<Selected> {
-    match shared.sites.as_ref().map(|sites| sites.lookup(host)) {
+    let lookup = |sites: &Registry| SITES.with_borrow_mut(|cache| sites.lookup_cached(cache, host));
+    match shared.sites.as_ref().map(lookup) {
         None | Some(Lookup::Unknown) => Some(Selected::Own(shared.matcher.load())),
         Some(Lookup::Site(matcher)) => Some(Selected::Site(matcher)),
         Some(Lookup::Unavailable) => None,

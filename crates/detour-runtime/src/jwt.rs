@@ -133,7 +133,13 @@ pub fn plain_roles(buf: &[u8], token: Verified, out: &mut Vec<(u32, u32)>) -> bo
 
 /// True when one of the plain roles ([`plain_roles`]) is one of `wanted`.
 pub fn grants_plain<'r>(buf: &[u8], roles: &[(u32, u32)], mut wanted: impl Iterator<Item = &'r [u8]>) -> bool {
-    wanted.any(|w| roles.iter().any(|&(s, e)| buf.get(s as usize..e as usize) == Some(w)))
+    wanted.any(|w| roles.iter().any(|&(s, e)| buf.get(s as usize..e as usize).is_some_and(|role| same_short(role, w))))
+}
+
+/// Byte equality without a call into `memcmp`: role names are a few bytes, and a Role rule
+/// that is walked past compares one or two of them.
+fn same_short(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// True when a verified token's roles claim (a string or an array) holds one of `wanted`.

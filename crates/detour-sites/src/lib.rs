@@ -53,15 +53,21 @@
 //!   order that lists it as an alias; the conflict is listed by [`Registry::problems`].
 //! - **No allocation per lookup**: normalizing uses a stack buffer, the host table is read
 //!   through an `ArcSwap` guard, and a hit clones an `Arc`.
+//! - **A caller-owned cache** ([`SiteCache`], one per thread, like a `Scratch`): with
+//!   [`Registry::with_matcher_cached`], a host seen before (byte for byte) goes straight to its
+//!   site. The cache holds sites, never rules, and empties itself whenever the host table
+//!   changes, so it changes no answer and pins no blob.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cache;
 mod directory;
 mod registry;
 mod site;
 mod watch;
 
+pub use cache::SiteCache;
 pub use registry::{Lookup, OpenError, Registry, RegistryOptions};
 
 /// The file name extension of a site's blob in a registry directory.
@@ -75,5 +81,7 @@ mod tests {
     fn registry_is_send_and_sync() {
         assert_send_sync::<crate::Registry>();
         assert_send_sync::<crate::Lookup>();
+        fn assert_send<T: Send>() {}
+        assert_send::<crate::SiteCache>();
     }
 }

@@ -1,5 +1,6 @@
 //! The registry: host to site, sites opened on demand and closed under a budget.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -9,6 +10,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use detour_runtime::{normalize_host_bytes, MatchOptions, Matcher, MAX_HOST_BYTES};
 
+use crate::cache::SiteCache;
 use crate::directory::Directory;
 use crate::site::{Fingerprint, Site, SiteState};
 
@@ -83,6 +85,10 @@ impl std::fmt::Debug for Lookup {
 }
 
 pub(crate) struct Inner {
+    /// This registry's number, for [`SiteCache`]s.
+    id: u64,
+    /// Advances whenever `directory` is replaced, which empties every [`SiteCache`].
+    generation: AtomicU64,
     pub(crate) dir: PathBuf,
     pub(crate) options: RegistryOptions,
     pub(crate) directory: ArcSwap<Directory>,
@@ -124,6 +130,8 @@ impl Registry {
             sites.insert(primary, site);
         }
         let inner = Arc::new(Inner {
+            id: crate::cache::next_registry_id(),
+            generation: AtomicU64::new(0),
             dir,
             options: RegistryOptions { max_open: options.max_open.max(1), ..options },
             directory: ArcSwap::from_pointee(Directory::build(sites)),
@@ -180,6 +188,57 @@ impl Registry {
             (Lookup::Site(matcher), Some(f)) => Ok(f(&matcher)),
             (Lookup::Site(_), None) => Err(Lookup::Unknown),
             (other, _) => Err(other),
+        }
+    }
+
+    /// [`Registry::with_matcher`] through a caller-owned [`SiteCache`] (one per thread): a host
+    /// this cache has seen, byte for byte, goes straight to its site, without normalizing it or
+    /// reading the host table. Same answers; the cache empties itself when the table changes.
+    pub fn with_matcher_cached<R>(
+        &self,
+        cache: &mut SiteCache,
+        host: &str,
+        f: impl FnOnce(&Matcher) -> R,
+    ) -> Result<R, Lookup> {
+        match self.cached_site(cache, host) {
+            Some(site) => self.answer(&site, f),
+            None => Err(Lookup::Unknown),
+        }
+    }
+
+    /// [`Registry::lookup`] through a caller-owned [`SiteCache`] (see
+    /// [`Registry::with_matcher_cached`]): rules held for a request that matches more than once.
+    pub fn lookup_cached(&self, cache: &mut SiteCache, host: &str) -> Lookup {
+        let Some(site) = self.cached_site(cache, host) else { return Lookup::Unknown };
+        site.touch(self.inner.epoch.load(Ordering::Relaxed));
+        match site.matcher.load_full() {
+            Some(matcher) => Lookup::Site(matcher),
+            None => self.inner.open_site(&site),
+        }
+    }
+
+    /// The site of `host`: from the cache, else from the host table (and then cached).
+    fn cached_site<'c>(&self, cache: &'c mut SiteCache, host: &str) -> Option<Cow<'c, Arc<Site>>> {
+        cache.sync(self.inner.id, self.inner.generation.load(Ordering::Acquire));
+        if let Some(slot) = cache.find(host.as_bytes()) {
+            return cache.site(slot).map(Cow::Borrowed);
+        }
+        let mut buffer = [0u8; MAX_HOST_BYTES];
+        let normal = normalize_host_bytes(host.as_bytes(), &mut buffer)?;
+        let site = self.inner.directory.load().hosts.get(normal).cloned()?;
+        cache.put(host.as_bytes(), &site);
+        Some(Cow::Owned(site))
+    }
+
+    /// `f` on a site's rules, opening the site if the budget closed it.
+    fn answer<R>(&self, site: &Arc<Site>, f: impl FnOnce(&Matcher) -> R) -> Result<R, Lookup> {
+        site.touch(self.inner.epoch.load(Ordering::Relaxed));
+        if let Some(matcher) = site.matcher.load().as_deref() {
+            return Ok(f(matcher));
+        }
+        match self.inner.open_site(site) {
+            Lookup::Site(matcher) => Ok(f(&matcher)),
+            other => Err(other),
         }
     }
 
@@ -293,6 +352,7 @@ impl Inner {
     pub(crate) fn rebuild_directory_locked(&self) {
         let sites = self.directory.load().sites.clone();
         self.directory.store(Arc::new(Directory::build(sites)));
+        self.generation.fetch_add(1, Ordering::Release);
     }
 
     /// Replaces the set of sites (after files appeared or disappeared); the caller holds
@@ -307,5 +367,6 @@ impl Inner {
             .count();
         self.open.fetch_sub(closed, Ordering::Relaxed);
         self.directory.store(Arc::new(Directory::build(sites)));
+        self.generation.fetch_add(1, Ordering::Release);
     }
 }

@@ -5,14 +5,22 @@ mod common;
 
 use common::*;
 use detour_runtime::Scratch;
-use detour_sites::{Lookup, Registry, RegistryOptions};
+use std::cell::RefCell;
+
+use detour_sites::{Lookup, Registry, RegistryOptions, SiteCache};
 
 fn manual() -> RegistryOptions {
     RegistryOptions { watch: false, ..RegistryOptions::default() }
 }
 
-/// The answer for `/probe` on `host`, through both ways of matching via the registry (which must
-/// agree).
+thread_local! {
+    /// One cache per test (each test runs on its own thread), kept across its probes, so every
+    /// change a test makes to the directory is also checked against hosts cached before it.
+    static CACHE: RefCell<SiteCache> = RefCell::new(SiteCache::new());
+}
+
+/// The answer for `/probe` on `host`, through the four ways of matching via the registry
+/// (which must agree): `lookup`, `with_matcher`, `with_matcher_cached` and `lookup_cached`.
 fn probe(registry: &Registry, host: &str) -> String {
     let mut scratch = Scratch::new();
     let through_lookup = answer(&registry.lookup(host), host, "/probe", &mut scratch);
@@ -20,6 +28,15 @@ fn probe(registry: &Registry, host: &str) -> String {
         .with_matcher(host, |m| answer_of(m, host, "/probe", &mut scratch))
         .unwrap_or_else(|lookup| answer(&lookup, host, "/probe", &mut Scratch::new()));
     assert_eq!(through_lookup, through_with_matcher, "{host}");
+    let through_cache = CACHE.with_borrow_mut(|cache| {
+        registry
+            .with_matcher_cached(cache, host, |m| answer_of(m, host, "/probe", &mut scratch))
+            .unwrap_or_else(|lookup| answer(&lookup, host, "/probe", &mut Scratch::new()))
+    });
+    assert_eq!(through_lookup, through_cache, "{host} through the cache");
+    let through_cached_lookup =
+        CACHE.with_borrow_mut(|cache| answer(&registry.lookup_cached(cache, host), host, "/probe", &mut scratch));
+    assert_eq!(through_lookup, through_cached_lookup, "{host} through lookup_cached");
     through_lookup
 }
 
@@ -154,9 +171,13 @@ fn the_watcher_takes_a_renamed_blob_without_a_rescan() {
     let registry = Registry::open(&dir, options).unwrap();
     assert_eq!(probe(&registry, "a.example"), "/a.example/v1");
     deploy(&dir, "a.example", &versioned("a.example", &[], 2));
-    assert!(eventually(|| probe(&registry, "a.example") == "/a.example/v2"));
+    // While the watcher may swap rules, one way at a time; once swapped, all four agree.
+    let one_way = |host: &str| answer(&registry.lookup(host), host, "/probe", &mut Scratch::new());
+    assert!(eventually(|| one_way("a.example") == "/a.example/v2"));
+    assert_eq!(probe(&registry, "a.example"), "/a.example/v2");
     deploy(&dir, "b.example", &versioned("b.example", &[], 1));
-    assert!(eventually(|| probe(&registry, "b.example") == "/b.example/v1"));
+    assert!(eventually(|| one_way("b.example") == "/b.example/v1"));
+    assert_eq!(probe(&registry, "b.example"), "/b.example/v1");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -183,5 +204,36 @@ fn matching_through_the_registry_is_sync_across_threads() {
     });
     assert!(registry.open_sites() <= 3);
     assert!(matches!(registry.lookup("s0.example"), Lookup::Site(_)));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn one_cache_used_with_two_registries_answers_each_from_its_own_sites() {
+    let (one, two) = (fresh_dir("cache-one"), fresh_dir("cache-two"));
+    deploy(&one, "a.example", &versioned("a.example", &[], 1));
+    deploy(&two, "a.example", &versioned("a.example", &[], 2));
+    let (first, second) = (Registry::open(&one, manual()).unwrap(), Registry::open(&two, manual()).unwrap());
+    for _ in 0..3 {
+        assert_eq!(probe(&first, "a.example"), "/a.example/v1");
+        assert_eq!(probe(&second, "a.example"), "/a.example/v2");
+    }
+    std::fs::remove_dir_all(&one).unwrap();
+    std::fs::remove_dir_all(&two).unwrap();
+}
+
+#[test]
+fn a_cache_of_many_hosts_holds_no_site_open_past_the_budget() {
+    let dir = fresh_dir("cache-budget");
+    let names: Vec<String> = (0..40).map(|i| format!("s{i}.example")).collect();
+    for name in &names {
+        deploy(&dir, name, &versioned(name, &[], 1));
+    }
+    let registry = Registry::open(&dir, RegistryOptions { max_open: 3, ..manual() }).unwrap();
+    for round in 0..3 {
+        for name in &names {
+            assert_eq!(probe(&registry, name), format!("/{name}/v1"), "round {round}");
+            assert!(registry.open_sites() <= 3, "{} sites open", registry.open_sites());
+        }
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

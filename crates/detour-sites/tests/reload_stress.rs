@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use common::*;
 use detour_runtime::Scratch;
-use detour_sites::{Registry, RegistryOptions};
+use detour_sites::{Registry, RegistryOptions, SiteCache};
 
 fn replaced_count() -> usize {
     std::env::var("DETOUR_STRESS_SITES").ok().and_then(|n| n.parse().ok()).unwrap_or(40)
@@ -44,6 +44,7 @@ impl Lcg {
 /// Asks random hosts until `stop`; checks each answer; returns how many it checked.
 fn load(registry: &Registry, sites: usize, replaced: usize, seed: u64, stop: &AtomicBool) -> usize {
     let mut scratch = Scratch::new();
+    let mut cache = SiteCache::new();
     let mut rng = Lcg(seed);
     let mut newest: HashMap<usize, u32> = HashMap::new();
     let mut checked = 0;
@@ -51,8 +52,20 @@ fn load(registry: &Registry, sites: usize, replaced: usize, seed: u64, stop: &At
         let i = rng.below(sites);
         let primary = name(i);
         let host = if rng.below(2) == 0 { primary.clone() } else { format!("WWW.{primary}:8080") };
-        let lookup = registry.lookup(&host);
-        let probe = answer(&lookup, &host, "/probe", &mut scratch);
+        // Half the requests through the registry's lookup, half through this thread's cache.
+        let (probe, stable) = if rng.below(2) == 0 {
+            let lookup = registry.lookup(&host);
+            (answer(&lookup, &host, "/probe", &mut scratch), answer(&lookup, &host, "/stable", &mut scratch))
+        } else {
+            registry
+                .with_matcher_cached(&mut cache, &host, |m| {
+                    (answer_of(m, &host, "/probe", &mut scratch), answer_of(m, &host, "/stable", &mut scratch))
+                })
+                .unwrap_or_else(|lookup| {
+                    let mut scratch = Scratch::new();
+                    (answer(&lookup, &host, "/probe", &mut scratch), answer(&lookup, &host, "/stable", &mut scratch))
+                })
+        };
         if probe == "unavailable" && corrupted(i, replaced) {
             // A site closed under the budget holds no rules to fall back on while its current
             // blob is corrupt (docs/limits.md); an open one keeps its rules (checked below).
@@ -67,7 +80,7 @@ fn load(registry: &Registry, sites: usize, replaced: usize, seed: u64, stop: &At
         let last = newest.entry(i).or_insert(version);
         assert!(version >= *last, "{host}: went back from v{last} to v{version}");
         *last = version;
-        assert_eq!(answer(&lookup, &host, "/stable", &mut scratch), format!("/{primary}"), "{host}");
+        assert_eq!(stable, format!("/{primary}"), "{host}");
         checked += 1;
     }
     checked
