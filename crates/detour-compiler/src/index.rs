@@ -362,6 +362,7 @@ impl Lists {
     fn split(&mut self, p: &SplitPlan, pool: &mut Pool) -> Result<u32, CompileError> {
         let lengths = self.span(&p.lengths)?;
         let rest = self.span(&p.rest)?;
+        let members = self.span(&p.members)?;
         let first_bucket = too_large(self.split_buckets.len(), "split buckets")?;
         for (value, ids) in &p.buckets {
             let rules = self.span(ids)?;
@@ -376,6 +377,7 @@ impl Lists {
             key: pool.add(&p.key)?,
             lengths,
             rest,
+            members,
             slots: Span { start: slots_start, len: slots_len },
             buckets: Span { start: first_bucket, len: too_large(p.buckets.len(), "split buckets")? },
         });

@@ -29,6 +29,8 @@ pub struct SplitPlan {
     pub lengths: Vec<u32>,
     /// Rules without a value, ascending.
     pub rest: Vec<u32>,
+    /// For [`split_kind::ROLE`]: the rules with a value, ascending.
+    pub members: Vec<u32>,
     /// Values and their rules (ascending), in value order so the layout is deterministic.
     pub buckets: Vec<(Vec<u8>, Vec<u32>)>,
 }
@@ -75,6 +77,15 @@ fn values(kind: u8, rule: &Rule, depth: usize, head: &[u8], query_key: &[u8]) ->
                 QueryValue::Capture(_) => None,
             })
             .collect(),
+        // Keyed only where the role check is reached on every request under the key (see
+        // `split_kind::ROLE`): the first rule in the list whose role is not granted is then
+        // where the search was denied, found without trying the rules before it.
+        split_kind::ROLE if !guarded && rule.query.is_empty() && path_matched_by_key(rule, depth) => {
+            let mut roles: Vec<Vec<u8>> = rule.conditions.role.iter().map(|r| r.as_bytes().to_vec()).collect();
+            roles.sort();
+            roles.dedup();
+            roles
+        }
         split_kind::COUNTRY | split_kind::LANGUAGE if !checked_late => {
             let c = &rule.conditions;
             let list = if kind == split_kind::LANGUAGE { &c.language } else { &c.country };
@@ -88,6 +99,15 @@ fn values(kind: u8, rule: &Rule, depth: usize, head: &[u8], query_key: &[u8]) ->
         }
         _ => Vec::new(),
     }
+}
+
+/// Whether every path under a key of `depth` segments that this rule is listed for matches it:
+/// the key is the whole pattern (the exact list) or the pattern is the key and a splat (the
+/// prefix list).
+fn path_matched_by_key(rule: &Rule, depth: usize) -> bool {
+    let segments = &rule.path.segments;
+    let literal_key = segments.iter().take(depth).all(|s| matches!(s, Segment::Literal(_)));
+    literal_key && matches!(segments.get(depth..), Some([] | [Segment::Splat]))
 }
 
 /// The query key most rules of the list constrain to a literal.
@@ -123,8 +143,12 @@ fn plan_kind(kind: u8, list: &[u32], rules: &[Rule], (depth, head): (usize, &[u8
         lengths = common.iter().take(MAX_PREFIX_LENGTHS).map(|&(len, _)| len as u32).collect();
         lengths.sort_unstable();
     }
+    let mut members = Vec::new();
     for (&id, vals) in list.iter().zip(per_rule) {
         let keyed = !vals.is_empty() && vals.iter().all(|v| lengths.is_empty() || lengths.contains(&(v.len() as u32)));
+        if keyed && kind == split_kind::ROLE {
+            members.push(id);
+        }
         if keyed {
             for v in vals {
                 buckets.entry(v).or_default().push(id);
@@ -133,7 +157,7 @@ fn plan_kind(kind: u8, list: &[u32], rules: &[Rule], (depth, head): (usize, &[u8
             rest.push(id);
         }
     }
-    SplitPlan { kind, key: query_key.to_vec(), lengths, rest, buckets: buckets.into_iter().collect() }
+    SplitPlan { kind, key: query_key.to_vec(), lengths, rest, members, buckets: buckets.into_iter().collect() }
 }
 
 /// The best split of an entry's list (`exact` or prefix) whose key has `depth` segments and
@@ -141,7 +165,7 @@ fn plan_kind(kind: u8, list: &[u32], rules: &[Rule], (depth, head): (usize, &[u8
 /// when no kind keys at least two rules.
 pub fn plan(list: &[u32], exact: bool, (depth, head): (usize, &[u8]), rules: &[Rule]) -> Option<SplitPlan> {
     let query_key = common_query_key(list, rules).unwrap_or_default();
-    let mut kinds = vec![split_kind::QUERY, split_kind::COUNTRY, split_kind::LANGUAGE];
+    let mut kinds = vec![split_kind::QUERY, split_kind::COUNTRY, split_kind::LANGUAGE, split_kind::ROLE];
     if !exact {
         kinds.extend([split_kind::LAST_SEGMENT, split_kind::SEGMENT_PREFIX]);
     }

@@ -24,7 +24,7 @@ use xxhash_rust::xxh3::xxh3_64;
 /// The first bytes of every blob.
 pub const MAGIC: [u8; 8] = *b"DETOUR\0\x1a";
 /// The blob format version. Any change to the schema or the header bumps it.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 /// Length of the header; the payload follows it.
 pub const HEADER_LEN: usize = 64;
 /// The payload's required alignment.

@@ -214,6 +214,13 @@ pub mod split_kind {
     /// A rule's values are its Language values, lower-case; the request's are its language tag
     /// and the tag's primary subtag.
     pub const LANGUAGE: u8 = 5;
+    /// A rule's values are its Role values, as written (format 7). Only rules that match any
+    /// request under the entry's key whose role is granted are keyed (an exact rule in the
+    /// exact list, a `key/*` rule in the prefix list; no query constraint, no loop guard): for
+    /// them "matched on host, path and query" (SPEC §3.9) holds whenever the list is open, so
+    /// the first one whose role is not granted is where the search was denied. The request's
+    /// values are the roles its token grants.
+    pub const ROLE: u8 = 6;
 }
 
 /// A second-level index over one long rule list of an [`Entry`] (20 bytes + spans): the list's
@@ -230,6 +237,10 @@ pub struct Split {
     pub lengths: Span,
     /// The rules without a value (always tried), ascending, in [`RuleSet::rule_ids`].
     pub rest: Span,
+    /// For [`split_kind::ROLE`]: every rule with a value (those in the buckets), ascending, in
+    /// [`RuleSet::rule_ids`]: where the first rule whose role is not granted is looked for.
+    /// Empty for other kinds.
+    pub members: Span,
     /// Open-addressing table over [`Split::buckets`] by [`crate::split_hash`] of the value: a
     /// bucket number (relative to `buckets.start`) + 1, 0 when empty. Its length is a power of
     /// two, in [`RuleSet::split_slots`].

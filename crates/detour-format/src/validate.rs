@@ -374,9 +374,9 @@ impl ArchivedRuleSet {
     }
 
     fn validate_split(&self, split: &ArchivedSplit) -> Result<(), InvalidIndex> {
-        let kind_ok = (split_kind::LAST_SEGMENT..=split_kind::LANGUAGE).contains(&split.kind);
+        let kind_ok = (split_kind::LAST_SEGMENT..=split_kind::ROLE).contains(&split.kind);
         check(kind_ok && self.str_ok(&split.key), "split")?;
-        for s in [&split.lengths, &split.rest] {
+        for s in [&split.lengths, &split.rest, &split.members] {
             check(span_ok(s, self.rule_ids.len()), "split list")?;
         }
         check(span_ok(&split.buckets, self.split_buckets.len()), "split buckets")?;
@@ -390,6 +390,7 @@ impl ArchivedRuleSet {
             check(self.str_ok(&b.value) && span_ok(&b.rules, self.rule_ids.len()), "split bucket")?;
             self.validate_ascending_rules(self.ids(&b.rules))?;
         }
+        self.validate_ascending_rules(self.ids(&split.members))?;
         self.validate_ascending_rules(self.ids(&split.rest))
     }
 

@@ -10,6 +10,7 @@ use detour_format::{entry_kinds, split_hash, split_kind, ArchivedRuleSet, Archiv
 
 use crate::conditions::{last_param, RequestContext};
 use crate::index::Found;
+use crate::role_split::{Grants, RoleSplits};
 use crate::Request;
 
 /// The longest condition value a split keys (the compiler's bound): a request's country or
@@ -93,7 +94,7 @@ fn open(
     set: &ArchivedRuleSet,
     f: &Found,
     subject: &Subject<'_, '_>,
-    context: &mut RequestContext<'_>,
+    offer: &mut Offer<'_, '_>,
     values: &mut SplitValues<'_>,
     streams: &mut Vec<Stream>,
 ) {
@@ -109,12 +110,17 @@ fn open(
         }
         match set.entry_split(entry, k) {
             None => streams.push(Stream::run(set, start, end, f.depth)),
-            Some(split) => open_split(set, split, f.depth, subject, context, values, streams),
+            Some(split) if split.kind == split_kind::ROLE => {
+                if !values.roles.open(set, split, f.depth, offer.grants, streams) {
+                    streams.push(Stream::run(set, start, end, f.depth));
+                }
+            }
+            Some(split) => open_split(set, split, f.depth, subject, offer.context, values, streams),
         }
     }
 }
 
-fn push_span(set: &ArchivedRuleSet, span: &ArchivedSpan, depth: u32, streams: &mut Vec<Stream>) {
+pub(crate) fn push_span(set: &ArchivedRuleSet, span: &ArchivedSpan, depth: u32, streams: &mut Vec<Stream>) {
     let start = span.start.to_native();
     if span.len.to_native() > 0 {
         streams.push(Stream::run(set, start, start.saturating_add(span.len.to_native()), depth));
@@ -232,6 +238,15 @@ fn language_keys(tag: Option<&str>) -> [Option<SplitKey>; 2] {
 pub struct SplitValues<'v> {
     pub query: &'v mut Vec<u8>,
     pub keys: SplitKeys,
+    /// The Role splits opened, for where the search was denied.
+    pub roles: RoleSplits,
+}
+
+/// What a request offers splits beyond its path and query, each read at most once: its country
+/// and language, and the roles its token grants.
+pub struct Offer<'o, 'r> {
+    pub context: &'o mut RequestContext<'r>,
+    pub grants: &'o mut dyn Grants,
 }
 
 /// The next candidate in rule order and the depth of the key it was found under: the lowest rule
@@ -244,14 +259,14 @@ pub fn next(
     opened: &mut usize,
     streams: &mut Vec<Stream>,
     subject: &Subject<'_, '_>,
-    context: &mut RequestContext<'_>,
+    offer: &mut Offer<'_, '_>,
     values: &mut SplitValues<'_>,
 ) -> Option<(u32, usize)> {
     loop {
         let head = streams.iter().map(|s| s.head).min().unwrap_or(NONE);
         if let Some(f) = found.get(*opened).filter(|f| f.first < head) {
             *opened += 1;
-            open(set, f, subject, context, values, streams);
+            open(set, f, subject, offer, values, streams);
             continue;
         }
         if head == NONE {

@@ -41,6 +41,7 @@ mod matcher;
 mod outcome;
 mod path;
 mod request;
+mod role_split;
 mod scratch;
 #[allow(unsafe_code)]
 mod storage;

@@ -2,16 +2,17 @@
 
 use crate::encoding::decode_into;
 use crate::encoding::encode_rule_text;
-use detour_format::{rule_flags, span, ArchivedRule, ArchivedRuleSet};
+use detour_format::{rule_flags, span, ArchivedRule, ArchivedRuleSet, NONE};
 
 use crate::blob::Blob;
-use crate::candidates::{self, SplitValues, Stream, Subject};
+use crate::candidates::{self, Offer, SplitValues, Stream, Subject};
 use crate::conditions::{conditions_hold, query_holds, RequestContext};
 use crate::guard::{self, Candidate, GuardBuffers, Origin};
 use crate::index::{find_host, key_text, probe, Found};
 use crate::outcome::{utf8, Decision, Outcome, TooLongRule};
 use crate::path::{match_after_key, segments};
 use crate::request::host_without_port;
+use crate::role_split::{Grant, Grants};
 use crate::scratch::HostCache;
 use crate::substitute::{
     encode_by_origin, finish_target, from_parts, textual, Captures, TextBuffers, TooLong, MAX_TO_BYTES,
@@ -93,7 +94,7 @@ impl Matcher {
         let context = RequestContext::new(req);
         let mut bufs = scratch.substitution.guard();
         let mut search = Search { set, req, path, segs, caps, capbuf, qbuf, jwt, roles, token: None, context };
-        let values = SplitValues { query: split_value, keys: Default::default() };
+        let values = SplitValues { query: split_value, keys: Default::default(), roles: Default::default() };
         let mut frontier = Frontier { found, opened: 0, streams, subject, values };
         let (applies, denied) = self.first_applying(&mut search, &mut frontier, &mut bufs);
         let Some(index) = applies else {
@@ -156,20 +157,38 @@ impl Matcher {
     ) -> (Option<usize>, bool) {
         let set = search.set;
         let mut denied = false;
-        while let Some((id, depth)) = frontier.next(set, &mut search.context) {
+        let mut stop = None;
+        while let Some((id, depth)) = self.next_candidate(search, frontier) {
             let index = id as usize;
             let Some(rule) = set.rules.get(index) else { continue };
             if search.req.asset_exists && rule.flags & rule_flags::FORCE == 0 {
                 continue;
             }
             match self.try_rule(search, index, rule, depth, bufs) {
-                Verdict::Applies => return (Some(index), denied),
-                Verdict::Guarded => return (None, denied),
+                Verdict::Applies => {
+                    stop = Some((id, Some(index)));
+                    break;
+                }
+                Verdict::Guarded => {
+                    stop = Some((id, None));
+                    break;
+                }
                 Verdict::RoleDenied => denied = true,
                 _ => {}
             }
         }
-        (None, denied)
+        let (stop_id, applies) = stop.unwrap_or((NONE, None));
+        let asset_exists = search.req.asset_exists;
+        let mut grants = search.grants(self);
+        denied |= frontier.values.roles.denied_before(set, stop_id, asset_exists, &mut grants);
+        (applies, denied)
+    }
+
+    /// The next candidate, in rule order.
+    fn next_candidate(&self, search: &mut Search<'_, '_>, frontier: &mut Frontier<'_, '_>) -> Option<(u32, usize)> {
+        let set = search.set;
+        let (context, mut grants) = search.context_and_grants(self);
+        frontier.next(set, &mut Offer { context, grants: &mut grants })
     }
 
     /// Checks one candidate: path (captures into `search`), loop guard, query, role, conditions.
@@ -251,19 +270,47 @@ impl Matcher {
         roles: &detour_format::ArchivedSpan,
         search: &mut Search<'_, '_>,
     ) -> bool {
-        let token = *search.token.get_or_insert_with(|| {
-            let secret = self.options.jwt_secret.as_deref()?;
-            let token = search.req.cookies.get("nf_jwt")?;
-            let verified = jwt::verify(token, secret, &self.options.role_claim, now(&self.options), search.jwt)?;
-            let plain = jwt::plain_roles(search.jwt, verified, search.roles);
-            Some((verified, plain))
-        });
-        let Some((token, plain)) = token else { return false };
+        let Some((token, plain)) = search.grants(self).verified() else { return false };
         let wanted = span(&set.values, roles).iter().map(|v| set.str(v));
         if plain {
             jwt::grants_plain(search.jwt, search.roles, wanted)
         } else {
             jwt::grants(search.jwt, token, wanted)
+        }
+    }
+}
+
+/// The request's token, verified on first use: what Role checks and Role splits ask.
+struct TokenGrants<'g, 'r> {
+    matcher: &'g Matcher,
+    req: &'g Request<'r>,
+    token: &'g mut Option<Option<(jwt::Verified, bool)>>,
+    jwt: &'g mut Vec<u8>,
+    roles: &'g mut Vec<(u32, u32)>,
+}
+
+impl TokenGrants<'_, '_> {
+    /// The verified token and whether its roles are plain (in `roles`); `None` when it is
+    /// missing or invalid, or the site has no secret.
+    fn verified(&mut self) -> Option<(jwt::Verified, bool)> {
+        let (options, req) = (&self.matcher.options, self.req);
+        let (buf, roles) = (&mut *self.jwt, &mut *self.roles);
+        *self.token.get_or_insert_with(|| {
+            let secret = options.jwt_secret.as_deref()?;
+            let token = req.cookies.get("nf_jwt")?;
+            let verified = jwt::verify(token, secret, &options.role_claim, now(options), buf)?;
+            let plain = jwt::plain_roles(buf, verified, roles);
+            Some((verified, plain))
+        })
+    }
+}
+
+impl Grants for TokenGrants<'_, '_> {
+    fn grant(&mut self) -> Grant<'_> {
+        match self.verified() {
+            None => Grant::Nothing,
+            Some((_, true)) => Grant::Plain { buf: self.jwt, roles: self.roles },
+            Some((_, false)) => Grant::Opaque,
         }
     }
 }
@@ -307,8 +354,8 @@ struct Frontier<'s, 'r> {
 }
 
 impl Frontier<'_, '_> {
-    fn next(&mut self, set: &ArchivedRuleSet, context: &mut RequestContext<'_>) -> Option<(u32, usize)> {
-        candidates::next(set, self.found, &mut self.opened, self.streams, &self.subject, context, &mut self.values)
+    fn next(&mut self, set: &ArchivedRuleSet, offer: &mut Offer<'_, '_>) -> Option<(u32, usize)> {
+        candidates::next(set, self.found, &mut self.opened, self.streams, &self.subject, offer, &mut self.values)
     }
 }
 
@@ -328,6 +375,19 @@ struct Search<'s, 'r> {
     /// it is missing or invalid.
     token: Option<Option<(jwt::Verified, bool)>>,
     context: RequestContext<'s>,
+}
+
+impl<'s, 'r> Search<'s, 'r> {
+    /// The token, for role checks.
+    fn grants<'g>(&'g mut self, matcher: &'g Matcher) -> TokenGrants<'g, 'r> {
+        TokenGrants { matcher, req: self.req, token: &mut self.token, jwt: self.jwt, roles: self.roles }
+    }
+
+    /// The country and language, and the token, for the splits a candidate search opens.
+    fn context_and_grants<'g>(&'g mut self, matcher: &'g Matcher) -> (&'g mut RequestContext<'s>, TokenGrants<'g, 'r>) {
+        let grants = TokenGrants { matcher, req: self.req, token: &mut self.token, jwt: self.jwt, roles: self.roles };
+        (&mut self.context, grants)
+    }
 }
 
 /// Substitutes the applying rule's `to` (SPEC §4) and builds its outcome.

@@ -33,7 +33,16 @@ pub const TO: &[&str] = &[
 /// Query constraints.
 pub const QUERY: &[&str] = &["q=1", "q=:q", "x=:x", "q=a+b", "r="];
 /// Conditions.
-pub const CONDITIONS: &[&str] = &["Country=us", "Language=fr", "Cookie=c", "Role=admin", "Country=us,de", "Sign=S"];
+pub const CONDITIONS: &[&str] = &[
+    "Country=us",
+    "Language=fr",
+    "Cookie=c",
+    "Role=admin",
+    "Country=us,de",
+    "Sign=S",
+    "Role=editor",
+    "Role=admin,editor",
+];
 /// Statuses.
 pub const STATUS: &[&str] = &["301", "302", "200", "404", "301!", "200!"];
 /// Request path segments.
