@@ -228,25 +228,16 @@ impl ArchivedRuleSet {
         Some([(clamp(at), clamp(exact_end)), (clamp(exact_end), clamp(prefix_end))])
     }
 
-    /// The split of an entry's list `list` (0 exact, 1 prefix), if it has one.
+    /// The split numbers of an entry's lists (exact, prefix) in [`RuleSet::splits`], [`NONE`]
+    /// where a list has none: read with the list ranges, so a split is reached in one step.
     #[inline]
-    pub fn entry_split(&self, e: &ArchivedEntry, list: usize) -> Option<&ArchivedSplit> {
+    pub fn entry_split_numbers(&self, e: &ArchivedEntry) -> [u32; 2] {
         if e.kinds & entry_kinds::SPLIT == 0 {
-            return None;
+            return [NONE; 2];
         }
-        let at = (e.rules.to_native() as usize).saturating_add(2 + list);
-        self.rule_ids.get(at).and_then(|s| self.splits.get(s.to_native() as usize))
-    }
-
-    /// The splits of an entry's lists (exact, prefix), where they have one.
-    #[inline]
-    pub fn entry_splits(&self, e: &ArchivedEntry) -> [Option<&ArchivedSplit>; 2] {
-        if e.kinds & entry_kinds::SPLIT == 0 {
-            return [None, None];
-        }
-        let start = e.rules.to_native() as usize + 2;
-        let split = |i: usize| self.rule_ids.get(start + i).and_then(|s| self.splits.get(s.to_native() as usize));
-        [split(0), split(1)]
+        let at = (e.rules.to_native() as usize).saturating_add(2);
+        let number = |i: usize| self.rule_ids.get(at + i).map_or(NONE, |n| n.to_native());
+        [number(0), number(1)]
     }
 
     /// A run of [`RuleSet::rule_ids`].

@@ -71,6 +71,7 @@ pub fn prepare(set: &ArchivedRuleSet, found: &mut [Found], segments: usize, stre
         let Some(entry) = set.entries.get(f.entry as usize) else { continue };
         let skip_exact = f.depth as usize != segments;
         f.lists = set.entry_list_ranges(entry);
+        f.splits = set.entry_split_numbers(entry);
         let Some(ranges) = f.lists else {
             if !(entry.kinds & entry_kinds::EXACT != 0 && skip_exact) {
                 f.first = entry.rules.to_native();
@@ -98,17 +99,17 @@ fn open(
     values: &mut SplitValues<'_>,
     streams: &mut Vec<Stream>,
 ) {
-    let Some(entry) = set.entries.get(f.entry as usize) else { return };
     let skip_exact = f.depth as usize != subject.segs.len();
     let Some(ranges) = f.lists else {
-        streams.push(Stream { head: entry.rules.to_native(), next: 0, end: 0, depth: f.depth });
+        // A single-rule entry: `prepare` noted its rule as `first` (it is opened only then).
+        streams.push(Stream { head: f.first, next: 0, end: 0, depth: f.depth });
         return;
     };
-    for (k, &(start, end)) in ranges.iter().enumerate() {
+    for (k, (&(start, end), &split)) in ranges.iter().zip(&f.splits).enumerate() {
         if (k == 0 && skip_exact) || start == end {
             continue;
         }
-        match set.entry_split(entry, k) {
+        match set.splits.get(split as usize) {
             None => streams.push(Stream::run(set, start, end, f.depth)),
             Some(split) if split.kind == split_kind::ROLE => {
                 if !values.roles.open(set, split, f.depth, offer.grants, streams) {

@@ -54,6 +54,8 @@ pub struct Found {
     /// Where the entry's lists (exact, prefix) lie in the rule ids, as `prepare` read them for
     /// `first`, so opening the entry does not read them again; `None` for a single-rule entry.
     pub lists: Option<[(u32, u32); 2]>,
+    /// The split numbers of those lists ([`NONE`] for none), read with them.
+    pub splits: [u32; 2],
 }
 
 /// The first `depth` segments of a path as the index keys them: joined by `/`.
@@ -232,7 +234,7 @@ pub fn probe(
                     || (depth == n && table.exact_depths.to_native() & bit != 0);
                 if wanted {
                     if let Some(entry) = lookup(set, table, hash, depth, &p, &mut verified) {
-                        found.push(Found { entry, depth: depth as u32, first: NONE, lists: None });
+                        found.push(Found { entry, depth: depth as u32, first: NONE, lists: None, splits: [NONE; 2] });
                     }
                 }
             }
