@@ -168,32 +168,46 @@ impl IndexBuilder {
     /// there is one, deepest first so a whole chain (`s`, `s/s`, `s/s/s`) shares one text: the
     /// matcher then compares only the new tail of each deeper key it finds (O(D) bytes for a
     /// path under D nested keys, not O(D²)). The texts are unchanged; only where they lie.
-    fn nest_keys(&mut self, pool: &Pool) {
+    /// Returns each entry's child link ([`Entry::child`]): in a table without placeholders, its
+    /// only extending entry when it has exactly one, stored at the same place.
+    fn nest_keys(&mut self, pool: &Pool) -> Vec<u32> {
+        const MANY: u32 = NONE - 1;
         let mut by_depth: Vec<u32> = (0..self.entries.len() as u32).collect();
         by_depth.sort_by_key(|&e| std::cmp::Reverse(self.entries[e as usize].depth));
         let mut nested = vec![false; self.entries.len()];
+        let mut child = vec![NONE; self.entries.len()];
         for &e in &by_depth {
-            let child = &self.entries[e as usize];
-            if child.depth < 2 {
+            let entry = &self.entries[e as usize];
+            if entry.depth < 2 {
                 break;
             }
-            let text = pool.get(child.key);
+            let text = pool.get(entry.key);
             let Some(cut) = text.iter().rposition(|&b| b == b'/') else { continue };
             let parent_text = &text[..cut];
             let parent_hash = parent_text.split(|&b| b == b'/').fold(PREFIX_SEED, prefix_hash);
-            let (table, depth, start) = (child.table, child.depth - 1, child.key.start);
+            let (table, depth, start) = (entry.table, entry.depth - 1, entry.key.start);
             let mixed = mixed(parent_hash, self.tables[table as usize]);
             let entries = &self.entries;
             let parent = self.by_key.find(mixed, |&p| {
                 let b = &entries[p as usize];
                 b.table == table && b.depth == depth && pool.get(b.key) == parent_text
             });
-            if let Some(&p) = parent.filter(|&&p| !nested[p as usize]) {
+            let Some(&p) = parent else { continue };
+            let link = &mut child[p as usize];
+            *link = if *link == NONE { e } else { MANY };
+            if !nested[p as usize] {
                 nested[p as usize] = true;
-                let key = &mut self.entries[p as usize].key;
-                key.start = start;
+                self.entries[p as usize].key.start = start;
             }
         }
+        for (p, link) in child.iter_mut().enumerate() {
+            let plain = self.tables[self.entries[p].table as usize].1 == 0;
+            let shared = self.entries.get(*link as usize).is_some_and(|c| c.key.start == self.entries[p].key.start);
+            if *link == MANY || !plain || !shared {
+                *link = NONE;
+            }
+        }
+        child
     }
 
     /// Lays out the entries, their lists (with a split for each list of at least `split_min`
@@ -205,7 +219,7 @@ impl IndexBuilder {
         split_min: usize,
         pool: &mut Pool,
     ) -> Result<BuiltIndex, CompileError> {
-        self.nest_keys(pool);
+        let child = self.nest_keys(pool);
         let grouped = EntryLists::group(self.postings, self.entries.len());
         let mut entries = Vec::with_capacity(self.entries.len());
         let mut lists = Lists { rule_ids: Vec::with_capacity(grouped.ids.len()), ..Lists::default() };
@@ -242,7 +256,8 @@ impl IndexBuilder {
                 }
                 lists.entry(entry_lists, plans, kinds, pool)?
             };
-            entries.push(Entry { key: b.key.start, rules, key_len: b.key.len as u16, depth: b.depth, kinds });
+            let child = child[i];
+            entries.push(Entry { key: b.key.start, rules, key_len: b.key.len as u16, depth: b.depth, kinds, child });
             let (table, members) = tables
                 .entry(table_key)
                 .or_insert_with(|| (KeyTable { mask: table_key.1, ..KeyTable::default() }, Vec::new()));

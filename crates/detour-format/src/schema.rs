@@ -258,7 +258,7 @@ pub struct SplitBucket {
     pub rules: Span,
 }
 
-/// The rules whose pattern starts with one key (12 bytes). A key is the fixed head of a
+/// The rules whose pattern starts with one key (16 bytes). A key is the fixed head of a
 /// pattern: its leading literal segments and placeholders (up to the first wildcard), decoded,
 /// joined by `/`, a placeholder written as an empty segment. Without placeholders it is
 /// exactly the bytes of a request path that has those segments first.
@@ -274,6 +274,12 @@ pub struct Entry {
     pub depth: u8,
     /// [`entry_kinds`].
     pub kinds: u8,
+    /// In a table without placeholders, the one entry of the same table whose key extends this
+    /// key by one segment, stored in the pool at the same place (format 7); [`crate::NONE`] when
+    /// there is none or more than one. A request under this key then finds the next depth's
+    /// entry by comparing that segment, without hashing or probing: a path under a chain of
+    /// nested keys costs one comparison per depth.
+    pub child: u32,
 }
 
 /// The entries of one scope (the host-less rules, or one host's) whose keys have placeholders

@@ -398,6 +398,15 @@ impl ArchivedRuleSet {
     fn validate_entry(&self, e: &ArchivedEntry) -> Result<(), InvalidIndex> {
         let key_ok = in_range(e.key.to_native(), u32::from(e.key_len.to_native()), self.pool.len());
         check(key_ok && usize::from(e.depth) <= crate::MAX_KEY_DEPTH, "entry key")?;
+        if e.child.to_native() != NONE {
+            // The matcher takes the child for the next depth's entry: it must be one, and its
+            // key this key and one more segment, stored at the same place.
+            let child = self.entries.get(e.child.to_native() as usize).ok_or(InvalidIndex("entry child"))?;
+            let key = self.key(e);
+            let extends = self.key(child).strip_prefix(key).is_some_and(|rest| rest.first() == Some(&b'/'));
+            let same_place = child.key == e.key;
+            check(child.depth == e.depth.saturating_add(1) && extends && same_place, "entry child")?;
+        }
         let kinds = e.kinds & !(entry_kinds::LIST | entry_kinds::SPLIT);
         check(e.kinds < 16 && kinds != 0, "entry kinds")?;
         if e.kinds & entry_kinds::LIST == 0 {

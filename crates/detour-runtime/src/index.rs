@@ -197,6 +197,24 @@ fn lookup(
     None
 }
 
+/// The linked entry `child` when its key fits the path at `depth`.
+fn follow(
+    set: &ArchivedRuleSet,
+    child: u32,
+    mask: u64,
+    depth: usize,
+    p: &Prefixes<'_>,
+    verified: &mut Option<Verified>,
+) -> Option<u32> {
+    let entry = set.entries.get(child as usize)?;
+    let (key, start) = (set.key(entry), entry.key.to_native());
+    let fits = usize::from(entry.depth) == depth && key_fits_after(key, start, mask, *verified, p, depth);
+    fits.then(|| {
+        *verified = Some(Verified { start, len: key.len(), depth });
+        child
+    })
+}
+
 /// Appends to `found` the entry of every key the path fits, in each key table of the scopes:
 /// the plain prefix hashes are computed once and shared; a table with placeholders continues
 /// them from its first placeholder, hashing each placeholder segment as empty.
@@ -218,7 +236,31 @@ pub fn probe(
             let shared = (mask.trailing_zeros() as usize).min(last);
             let mut hash = 0;
             let mut verified = None;
+            // The entry the last one found links to: this table's only entry that can fit the
+            // path at the next depth (`Entry::child`).
+            let mut chained = NONE;
             for depth in 0..=last {
+                let bit = 1u64 << depth.min(63);
+                let wanted = table.prefix_depths.to_native() & bit != 0
+                    || (depth == n && table.exact_depths.to_native() & bit != 0);
+                if chained != NONE {
+                    let child = std::mem::replace(&mut chained, NONE);
+                    if wanted {
+                        if let Some(entry) = follow(set, child, mask, depth, &p, &mut verified) {
+                            found.push(Found {
+                                entry,
+                                depth: depth as u32,
+                                first: NONE,
+                                lists: None,
+                                splits: [NONE; 2],
+                            });
+                            chained = set.entries.get(entry as usize).map_or(NONE, |e| e.child.to_native());
+                        }
+                    }
+                    // Without placeholders a table's keys are hashed from the plain prefixes,
+                    // computed when a later depth asks for them.
+                    continue;
+                }
                 if depth <= shared {
                     hash = p.plain(depth);
                 } else if is_placeholder(mask, depth - 1) {
@@ -229,12 +271,13 @@ pub fn probe(
                 } else {
                     hash = prefix_hash(hash, p.seg(depth - 1));
                 }
-                let bit = 1u64 << depth.min(63);
-                let wanted = table.prefix_depths.to_native() & bit != 0
-                    || (depth == n && table.exact_depths.to_native() & bit != 0);
                 if wanted {
                     if let Some(entry) = lookup(set, table, hash, depth, &p, &mut verified) {
                         found.push(Found { entry, depth: depth as u32, first: NONE, lists: None, splits: [NONE; 2] });
+                        // Only plain tables link (a placeholder table's hash is carried
+                        // from depth to depth, so none may be skipped).
+                        chained =
+                            set.entries.get(entry as usize).filter(|_| mask == 0).map_or(NONE, |e| e.child.to_native());
                     }
                 }
             }
