@@ -134,8 +134,19 @@ struct Verified {
     depth: usize,
 }
 
+/// Equal tails: the one segment a deeper key adds is usually a few bytes, compared in place
+/// rather than through a call to `memcmp`.
+#[inline]
+fn same_tail(a: Option<&[u8]>, b: Option<&[u8]>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) if a.len() == b.len() && a.len() <= 16 => a.iter().zip(b).all(|(x, y)| x == y),
+        (a, b) => a == b,
+    }
+}
+
 /// Whether `key` (an entry's key at `depth`, starting in the pool at `start`) fits the path,
 /// reusing a shallower key of the same table already verified at the same place.
+#[inline]
 fn key_fits_after(
     key: &[u8],
     start: u32,
@@ -149,7 +160,7 @@ fn key_fits_after(
     };
     if mask == 0 {
         let text = key_text(p.path, p.segs, depth);
-        return text.len() == key.len() && key.get(v.len..) == text.get(v.len..);
+        return text.len() == key.len() && same_tail(key.get(v.len..), text.get(v.len..));
     }
     // The verified key covers segments `..v.depth`; the rest of `key` must fit the rest.
     let mut parts = key.get(v.len + 1..).unwrap_or_default().split(|&b| b == b'/');
