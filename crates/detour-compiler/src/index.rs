@@ -172,8 +172,20 @@ impl IndexBuilder {
     /// only extending entry when it has exactly one, stored at the same place.
     fn nest_keys(&mut self, pool: &Pool) -> Vec<u32> {
         const MANY: u32 = NONE - 1;
-        let mut by_depth: Vec<u32> = (0..self.entries.len() as u32).collect();
-        by_depth.sort_by_key(|&e| std::cmp::Reverse(self.entries[e as usize].depth));
+        // Deepest first, by a counting sort (depths are bytes): linear at a million entries.
+        let mut starts = [0usize; 257];
+        for b in &self.entries {
+            starts[usize::from(u8::MAX - b.depth) + 1] += 1;
+        }
+        for d in 1..starts.len() {
+            starts[d] += starts[d - 1];
+        }
+        let mut by_depth = vec![0u32; self.entries.len()];
+        for (e, b) in self.entries.iter().enumerate() {
+            let at = &mut starts[usize::from(u8::MAX - b.depth)];
+            by_depth[*at] = e as u32;
+            *at += 1;
+        }
         let mut nested = vec![false; self.entries.len()];
         let mut child = vec![NONE; self.entries.len()];
         for &e in &by_depth {
