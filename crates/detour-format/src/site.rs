@@ -89,7 +89,9 @@ fn is_normal_name(raw: &[u8]) -> bool {
     let mut after_dot = true;
     for &b in raw {
         let dot = b == b'.';
-        changed |= NAME_BYTES[usize::from(b)] != b || (dot && after_dot);
+        // A byte no name may hold maps to 0, which a NUL byte would equal.
+        let name_byte = NAME_BYTES[usize::from(b)];
+        changed |= name_byte != b || name_byte == 0 || (dot && after_dot);
         after_dot = dot;
     }
     !changed && !after_dot && raw.len() <= MAX_HOST_BYTES

@@ -225,13 +225,14 @@ impl SplitKeys {
     }
 }
 
-/// The tag and its primary language (`fr-CA` → `fr`); neither when the tag is too long to key.
+/// The tag and its primary language (`fr-CA` → `fr`), each when it is short enough to key: a
+/// tag too long to key may still have a primary language that a rule names.
 fn language_keys(tag: Option<&str>) -> [Option<SplitKey>; 2] {
     let Some(tag) = tag.map(str::as_bytes) else { return [None, None] };
-    let Some(whole) = SplitKey::new(split_kind::LANGUAGE, tag) else { return [None, None] };
+    let whole = SplitKey::new(split_kind::LANGUAGE, tag);
     let primary = tag.split(|&b| b == b'-').next().unwrap_or(tag);
     let primary = (primary.len() != tag.len()).then(|| SplitKey::new(split_kind::LANGUAGE, primary)).flatten();
-    [Some(whole), primary]
+    [whole, primary]
 }
 
 /// What the splits of one request are looked up by, beyond its path: a buffer for a decoded
