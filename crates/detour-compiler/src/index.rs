@@ -390,6 +390,7 @@ impl Lists {
         let lengths = self.span(&p.lengths)?;
         let rest = self.span(&p.rest)?;
         let members = self.span(&p.members)?;
+        let forced = self.span(&p.forced)?;
         let first_bucket = too_large(self.split_buckets.len(), "split buckets")?;
         for (value, ids) in &p.buckets {
             let rules = self.span(ids)?;
@@ -405,6 +406,7 @@ impl Lists {
             lengths,
             rest,
             members,
+            forced,
             slots: Span { start: slots_start, len: slots_len },
             buckets: Span { start: first_bucket, len: too_large(p.buckets.len(), "split buckets")? },
         });

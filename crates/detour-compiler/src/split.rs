@@ -29,8 +29,9 @@ pub struct SplitPlan {
     pub lengths: Vec<u32>,
     /// Rules without a value, ascending.
     pub rest: Vec<u32>,
-    /// For [`split_kind::ROLE`]: the rules with a value, ascending.
+    /// For [`split_kind::ROLE`]: the rules with a value, ascending, and the forced ones.
     pub members: Vec<u32>,
+    pub forced: Vec<u32>,
     /// Values and their rules (ascending), in value order so the layout is deterministic.
     pub buckets: Vec<(Vec<u8>, Vec<u32>)>,
 }
@@ -143,11 +144,14 @@ fn plan_kind(kind: u8, list: &[u32], rules: &[Rule], (depth, head): (usize, &[u8
         lengths = common.iter().take(MAX_PREFIX_LENGTHS).map(|&(len, _)| len as u32).collect();
         lengths.sort_unstable();
     }
-    let mut members = Vec::new();
+    let (mut members, mut forced) = (Vec::new(), Vec::new());
     for (&id, vals) in list.iter().zip(per_rule) {
         let keyed = !vals.is_empty() && vals.iter().all(|v| lengths.is_empty() || lengths.contains(&(v.len() as u32)));
         if keyed && kind == split_kind::ROLE {
             members.push(id);
+            if rules.get(id as usize).is_some_and(|r| r.force) {
+                forced.push(id);
+            }
         }
         if keyed {
             for v in vals {
@@ -157,7 +161,7 @@ fn plan_kind(kind: u8, list: &[u32], rules: &[Rule], (depth, head): (usize, &[u8
             rest.push(id);
         }
     }
-    SplitPlan { kind, key: query_key.to_vec(), lengths, rest, members, buckets: buckets.into_iter().collect() }
+    SplitPlan { kind, key: query_key.to_vec(), lengths, rest, members, forced, buckets: buckets.into_iter().collect() }
 }
 
 /// The best split of an entry's list (`exact` or prefix) whose key has `depth` segments and

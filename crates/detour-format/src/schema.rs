@@ -241,6 +241,9 @@ pub struct Split {
     /// [`RuleSet::rule_ids`]: where the first rule whose role is not granted is looked for.
     /// Empty for other kinds.
     pub members: Span,
+    /// For [`split_kind::ROLE`]: the forced rules of `members`, ascending: the only ones a
+    /// request for an existing file reaches (SPEC §3.11).
+    pub forced: Span,
     /// Open-addressing table over [`Split::buckets`] by [`crate::split_hash`] of the value: a
     /// bucket number (relative to `buckets.start`) + 1, 0 when empty. Its length is a power of
     /// two, in [`RuleSet::split_slots`].

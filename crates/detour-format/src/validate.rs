@@ -367,7 +367,7 @@ impl ArchivedRuleSet {
     fn validate_split(&self, split: &ArchivedSplit) -> Result<(), InvalidIndex> {
         let kind_ok = (split_kind::LAST_SEGMENT..=split_kind::ROLE).contains(&split.kind);
         check(kind_ok && self.str_ok(&split.key), "split")?;
-        for s in [&split.lengths, &split.rest, &split.members] {
+        for s in [&split.lengths, &split.rest, &split.members, &split.forced] {
             check(span_ok(s, self.rule_ids.len()), "split list")?;
         }
         check(span_ok(&split.buckets, self.split_buckets.len()), "split buckets")?;
@@ -382,6 +382,7 @@ impl ArchivedRuleSet {
             self.validate_ascending_rules(self.ids(&b.rules))?;
         }
         self.validate_ascending_rules(self.ids(&split.members))?;
+        self.validate_ascending_rules(self.ids(&split.forced))?;
         self.validate_ascending_rules(self.ids(&split.rest))
     }
 

@@ -112,7 +112,8 @@ fn open(
         match set.splits.get(split as usize) {
             None => streams.push(Stream::run(set, start, end, f.depth)),
             Some(split) if split.kind == split_kind::ROLE => {
-                if !values.roles.open(set, split, f.depth, offer.grants, streams) {
+                let asset_exists = subject.req.asset_exists;
+                if !values.roles.open(set, split, f.depth, offer.grants, asset_exists, streams) {
                     streams.push(Stream::run(set, start, end, f.depth));
                 }
             }

@@ -101,7 +101,7 @@ pub fn verify(token: &str, secret: &[u8], claim_path: &str, now: i64, buf: &mut 
 
 /// The most roles kept as plain byte ranges per token; a token with more (or with escapes in a
 /// role) is answered by walking its JSON for each rule instead.
-pub const MAX_PLAIN_ROLES: usize = 16;
+pub const MAX_PLAIN_ROLES: usize = 64;
 
 /// The roles a verified token grants, as ranges of `buf` (the string contents), when each is a
 /// plain JSON string (no escapes) and there are at most [`MAX_PLAIN_ROLES`]: then every Role rule

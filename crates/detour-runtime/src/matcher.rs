@@ -178,9 +178,8 @@ impl Matcher {
             }
         }
         let (stop_id, applies) = stop.unwrap_or((NONE, None));
-        let asset_exists = search.req.asset_exists;
         let mut grants = search.grants(self);
-        denied |= frontier.values.roles.denied_before(set, stop_id, asset_exists, &mut grants);
+        denied |= frontier.values.roles.denied_before(set, stop_id, &mut grants);
         (applies, denied)
     }
 

@@ -4,9 +4,10 @@
 //! (the compiler keys no other), so the first keyed rule that the token does not grant, and that
 //! is not skipped for an existing file, is where a role check failed. That is worked out once the
 //! search has stopped, over the rules before the one it stopped at: each of those was either
-//! tried already (its role is granted) or ends the walk.
+//! tried already (its role is granted) or ends the walk. For a request whose path names an
+//! existing file only the forced rules are reached, so only they are walked.
 
-use detour_format::{rule_flags, span, ArchivedRule, ArchivedRuleSet, ArchivedSplit};
+use detour_format::{span, ArchivedRule, ArchivedRuleSet, ArchivedSplit};
 
 use crate::candidates::{push_span, Stream};
 use crate::jwt;
@@ -31,11 +32,16 @@ pub trait Grants {
 /// ones' lists whole (as without a split).
 const MAX_OPEN: usize = 8;
 
-/// The members (keyed rules) of the Role splits a request opened.
+/// The members (keyed rules) of the Role splits a request opened: all of them, or only the
+/// forced ones for a request whose path names an existing file (no other rule is reached).
 #[derive(Default)]
 pub struct RoleSplits {
     members: [(u32, u32); MAX_OPEN],
     open: usize,
+}
+
+fn start_len(span: &detour_format::ArchivedSpan) -> (u32, u32) {
+    (span.start.to_native(), span.len.to_native())
 }
 
 impl RoleSplits {
@@ -48,6 +54,7 @@ impl RoleSplits {
         split: &ArchivedSplit,
         depth: u32,
         grants: &mut dyn Grants,
+        asset_exists: bool,
         streams: &mut Vec<Stream>,
     ) -> bool {
         let (buf, roles) = match grants.grant() {
@@ -56,7 +63,7 @@ impl RoleSplits {
             Grant::Nothing => (&[][..], &[][..]),
         };
         let Some(slot) = self.members.get_mut(self.open) else { return false };
-        *slot = (split.members.start.to_native(), split.members.len.to_native());
+        *slot = start_len(if asset_exists { &split.forced } else { &split.members });
         self.open += 1;
         push_span(set, &split.rest, depth, streams);
         for &(start, end) in roles {
@@ -68,8 +75,8 @@ impl RoleSplits {
     }
 
     /// Whether a keyed rule before `stop` (the rule the search stopped at, or none) was denied:
-    /// not granted, and not skipped for an existing file.
-    pub fn denied_before(&self, set: &ArchivedRuleSet, stop: u32, asset_exists: bool, grants: &mut dyn Grants) -> bool {
+    /// one the token does not grant (among the forced ones for an existing file).
+    pub fn denied_before(&self, set: &ArchivedRuleSet, stop: u32, grants: &mut dyn Grants) -> bool {
         if self.open == 0 {
             return false;
         }
@@ -84,12 +91,10 @@ impl RoleSplits {
         };
         self.members.iter().take(self.open).any(|&(start, len)| {
             let ids = set.rule_ids.get(start as usize..start.saturating_add(len) as usize).unwrap_or_default();
-            ids.iter().map(|id| id.to_native()).take_while(|&id| id < stop).any(|id| {
-                set.rules.get(id as usize).is_some_and(|rule| {
-                    let skipped = asset_exists && rule.flags & rule_flags::FORCE == 0;
-                    !skipped && !granted(rule)
-                })
-            })
+            ids.iter()
+                .map(|id| id.to_native())
+                .take_while(|&id| id < stop)
+                .any(|id| set.rules.get(id as usize).is_some_and(|rule| !granted(rule)))
         })
     }
 }

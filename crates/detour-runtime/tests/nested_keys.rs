@@ -39,20 +39,18 @@ fn a_chain_of_keys_is_stored_once() {
 
 #[test]
 fn a_key_with_two_extensions_links_to_neither_and_both_are_found() {
-    let m = matcher("/s/a/* /a/:splat 301
+    let m = matcher(
+        "/s/a/* /a/:splat 301
 /s/b/* /b/:splat 301
 /s/* /top 301
 /s/b/c/* /c/:splat 301
-");
+",
+    );
     let set = m.blob().rule_set();
     let e = set.entries.iter().find(|e| set.key(e) == b"s").expect("entry");
     assert_eq!(e.child.to_native(), detour_format::NONE);
-    let cases = [
-        ("/s/a/x", Some("/a/x")),
-        ("/s/b/x", Some("/b/x")),
-        ("/s/b/c/x", Some("/b/c/x")),
-        ("/s/c/x", Some("/top")),
-    ];
+    let cases =
+        [("/s/a/x", Some("/a/x")), ("/s/b/x", Some("/b/x")), ("/s/b/c/x", Some("/b/c/x")), ("/s/c/x", Some("/top"))];
     for (path, want) in cases {
         assert_eq!(answer(&m, path).as_deref(), want, "{path}");
     }
