@@ -280,6 +280,10 @@ impl Inner {
             if let Some(matcher) = site.matcher.load_full() {
                 return Lookup::Site(matcher);
             }
+            if state.removed {
+                // Found in the host table just before its file went away.
+                return Lookup::Unknown;
+            }
             if state.problem.is_some() {
                 // Refused already; the watcher (or a rescan) looks again when the file changes.
                 return Lookup::Unavailable;
@@ -363,10 +367,45 @@ impl Inner {
             .sites
             .iter()
             .filter(|(name, _)| !sites.contains_key(*name))
-            .filter(|(_, site)| site.matcher.swap(None).is_some())
+            .filter(|(_, site)| {
+                // Under the site's lock, so a request opening it now either finishes first (and
+                // is closed here) or sees it removed.
+                let mut state = site.state();
+                state.removed = true;
+                site.matcher.swap(None).is_some()
+            })
             .count();
         self.open.fetch_sub(closed, Ordering::Relaxed);
         self.directory.store(Arc::new(Directory::build(sites)));
         self.generation.fetch_add(1, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site_blob(name: &str) -> Vec<u8> {
+        let rules = detour_rules::parse_redirects(b"/probe /ok 302\n", "_redirects").rules;
+        let blob = detour_compiler::compile(&rules).expect("compile");
+        detour_format::with_site(blob, &[name.to_string()], 1).expect("site section")
+    }
+
+    /// A request that found a site in the host table just before its blob was removed used to
+    /// reopen it: the site then counted against the budget for good, since closing looks only
+    /// at the sites in the table.
+    #[test]
+    fn a_site_removed_while_a_request_holds_it_is_not_reopened() {
+        let dir = std::env::temp_dir().join(format!("detour-sites-removed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.example.detour"), site_blob("a.example")).unwrap();
+        let registry = Registry::open(&dir, RegistryOptions { watch: false, ..RegistryOptions::default() }).unwrap();
+        let held = Arc::clone(registry.inner.directory.load().sites.get("a.example").unwrap());
+        std::fs::remove_file(dir.join("a.example.detour")).unwrap();
+        registry.rescan();
+        assert_eq!(registry.sites(), 0);
+        assert!(matches!(registry.inner.open_site(&held), Lookup::Unknown));
+        assert_eq!(registry.open_sites(), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

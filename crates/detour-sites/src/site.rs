@@ -48,6 +48,9 @@ pub(crate) struct SiteState {
     pub(crate) seen: Option<Fingerprint>,
     /// Why the last blob looked at was refused (`None` after one was taken).
     pub(crate) problem: Option<String>,
+    /// The site's file is gone and the site left the host table: a request that found it just
+    /// before must not reopen it (it would count against the budget, and nothing would close it).
+    pub(crate) removed: bool,
 }
 
 impl SiteState {
