@@ -21,6 +21,15 @@
 //!     other => panic!("{other:?}"),
 //! }
 //! assert!(matches!(registry.lookup("other.example"), Lookup::Unknown));
+//!
+//! // The fast way, one cache per thread: a host seen before goes straight to its site.
+//! let mut cache = detour_sites::SiteCache::new();
+//! let request = detour_runtime::Request::new("/old");
+//! let status = registry.with_matcher_cached(&mut cache, "www.example.com", |m| match m.find(&request, &mut scratch) {
+//!     detour_runtime::Outcome::Matched(d) => d.status,
+//!     _ => 0,
+//! });
+//! assert_eq!(status.ok(), Some(301));
 //! # std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 //!
