@@ -95,7 +95,10 @@ impl Matcher {
         let mut bufs = scratch.substitution.guard();
         let mut search = Search { set, req, path, segs, caps, capbuf, qbuf, jwt, roles, token: None, context };
         let values = SplitValues { query: split_value, keys: Default::default(), roles: Default::default() };
-        let mut frontier = Frontier { found, opened: 0, streams, subject, values };
+        // Entries of one rule each (exact paths, most splats): `prepare` sorted them by that
+        // rule, so they are the candidates in order, without cursors.
+        let singles = found.iter().all(|f| f.lists.is_none());
+        let mut frontier = Frontier { found, opened: 0, streams, subject, values, singles };
         let (applies, denied) = self.first_applying(&mut search, &mut frontier, &mut bufs);
         let Some(index) = applies else {
             return if denied { Outcome::Denied } else { Outcome::NoMatch };
@@ -185,6 +188,9 @@ impl Matcher {
 
     /// The next candidate, in rule order.
     fn next_candidate(&self, search: &mut Search<'_, '_>, frontier: &mut Frontier<'_, '_>) -> Option<(u32, usize)> {
+        if frontier.singles {
+            return frontier.next_single();
+        }
         let set = search.set;
         let (context, mut grants) = search.context_and_grants(self);
         frontier.next(set, &mut Offer { context, grants: &mut grants })
@@ -350,9 +356,19 @@ struct Frontier<'s, 'r> {
     streams: &'s mut Vec<Stream>,
     subject: Subject<'s, 'r>,
     values: SplitValues<'s>,
+    /// Every found entry holds one rule.
+    singles: bool,
 }
 
 impl Frontier<'_, '_> {
+    /// The next candidate when every entry holds one rule: the entries in `prepare`'s order,
+    /// up to the first that offers none (an exact rule under a longer path).
+    fn next_single(&mut self) -> Option<(u32, usize)> {
+        let f = self.found.get(self.opened).filter(|f| f.first != NONE)?;
+        self.opened += 1;
+        Some((f.first, f.depth as usize))
+    }
+
     fn next(&mut self, set: &ArchivedRuleSet, offer: &mut Offer<'_, '_>) -> Option<(u32, usize)> {
         candidates::next(set, self.found, &mut self.opened, self.streams, &self.subject, offer, &mut self.values)
     }
