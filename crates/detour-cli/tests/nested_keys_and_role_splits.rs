@@ -484,3 +484,40 @@ fn very_deep_keys_answer_as_the_reference() {
     let p: Vec<&str> = paths.iter().map(String::as_str).collect();
     assert!(run("very_deep", &rules, &p));
 }
+
+mod deep_fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn path(max: usize) -> impl Strategy<Value = String> {
+        (prop::collection::vec(prop::sample::select(&["a", "a", "a", "b", ""][..]), 0..max), prop::bool::ANY).prop_map(
+            |(segs, head)| {
+                // Mostly long runs of `a`, so keys nest deep (past the 63-segment depth bit).
+                let run = if head { "a/".repeat(60) } else { String::new() };
+                format!("/{run}{}", segs.join("/"))
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(100),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+        #[test]
+        fn deep_nested_keys_answer_as_the_reference(
+            rules in prop::collection::vec((path(12), prop::bool::ANY, prop::bool::weighted(0.2), prop::sample::select(&["", " Role=admin", " Role=r1"][..])), 1..20),
+            reqs in prop::collection::vec(path(14), 1..10),
+        ) {
+            let lines: Vec<String> = rules
+                .iter()
+                .map(|(p, splat, host, role)| {
+                    format!("{}{p}{} /t 301{role}", if *host { "https://h.test" } else { "" }, if *splat { "/*" } else { "" })
+                })
+                .collect();
+            let paths: Vec<&str> = reqs.iter().map(String::as_str).collect();
+            prop_assert!(run("deep_fuzz", &lines, &paths));
+        }
+    }
+}
