@@ -71,13 +71,13 @@ fn every_single_byte_flip_of_a_site_blob_is_rejected() {
     }
 }
 
-#[test]
-fn flips_behind_a_valid_checksum_reach_validation_and_stay_safe() {
-    let original = blob();
+/// Changes every payload byte of `original` by each of `masks` behind a recomputed checksum, and
+/// runs `exercise` on each blob that loads: (rejected, loaded).
+fn flip_behind_checksum(original: &[u8], masks: &[u8], exercise: fn(Blob)) -> (usize, usize) {
     let (mut rejected, mut loaded) = (0, 0);
     for i in HEADER_LEN..original.len() {
-        for mask in [0x01u8, 0x10, 0x80, 0xff] {
-            let mut bytes = original.clone();
+        for &mask in masks {
+            let mut bytes = original.to_vec();
             bytes[i] ^= mask;
             match Blob::from_bytes(&with_checksum(bytes)) {
                 Ok(b) => {
@@ -89,6 +89,45 @@ fn flips_behind_a_valid_checksum_reach_validation_and_stay_safe() {
             }
         }
     }
+    (rejected, loaded)
+}
+
+#[test]
+fn flips_behind_a_valid_checksum_reach_validation_and_stay_safe() {
+    let (rejected, loaded) = flip_behind_checksum(&blob(), &[0x01, 0x10, 0x80, 0xff], exercise);
+    assert!(rejected > 0 && loaded > 0, "rejected {rejected}, loaded {loaded}");
+}
+
+/// Nested plain keys (`s`, `s/s`, `s/s/s`) link parent to child (`Entry::child`), and the
+/// matcher follows a link instead of probing: changed links and keys behind a valid checksum are
+/// rejected by validation or stay safe on paths that follow, leave and overrun the chains
+/// (break4 attempt: no panic found).
+#[test]
+fn child_links_changed_behind_a_valid_checksum_are_rejected_or_safe() {
+    let mut text = String::from("/s/s/s/* /three 301\n/s/s/* /two 301\n/s/* /one 301\n/s/s/s/s /exact 301\n");
+    text.push_str("https://h.test/s/s/* /h 301\n/q/* /q 302\n/q/r/* /qr 302\n");
+    for i in 0..8 {
+        text.push_str(&format!("/r/* /t{i} 301 Role=r{i}\n"));
+    }
+    let rules = detour_rules::parse_redirects(text.as_bytes(), "_redirects").rules;
+    let original = detour_compiler::compile(&rules).unwrap();
+    let chains = |blob: Blob| {
+        let options = MatchOptions { jwt_secret: Some(b"s".to_vec()), ..MatchOptions::default() };
+        let matcher = Matcher::new(blob, options);
+        let mut scratch = Scratch::new();
+        let cookies = [("nf_jwt", "a.b.c")];
+        let deep = format!("/{}", vec!["s"; 140].join("/"));
+        for path in ["/s/s/s/s", "/s/s/s/x", "/s/s", "/s/x/s", "/q/r/x", "/q/x", "/r/x", "/s//s", deep.as_str()] {
+            for host in ["h.test", ""] {
+                let mut req = Request::new(path);
+                req.host = host;
+                req.cookies = Cookies::Pairs(&cookies);
+                let _ = matcher.find(&req, &mut scratch);
+            }
+        }
+    };
+    chains(Blob::from_bytes(&original).unwrap());
+    let (rejected, loaded) = flip_behind_checksum(&original, &[0x01, 0x02, 0x10, 0x80, 0xff], chains);
     assert!(rejected > 0 && loaded > 0, "rejected {rejected}, loaded {loaded}");
 }
 
