@@ -92,6 +92,10 @@ pub(crate) fn run_in(dir: &str, program: &str, args: &[&str]) -> Result<(), Stri
     let status = Command::new(program)
         .args(args)
         .current_dir(root().join(dir))
+        // `cargo xtask` runs under `cargo run`, which puts target/debug on the library path: a
+        // binding test would then load a stale debug `libdetour_capi.so` ahead of the release
+        // one its rpath names, and write blobs of an older format.
+        .env_remove("LD_LIBRARY_PATH")
         .status()
         .map_err(|e| format!("cannot run {program}: {e}"))?;
     // Each step's time, so CI's budget can be followed step by step.
