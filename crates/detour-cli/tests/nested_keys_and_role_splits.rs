@@ -1,4 +1,4 @@
-//! Break attempts (branch break4) on nested index keys (child links) and Role splits: hand-picked
+//! Nested index keys (child links) and Role splits: hand-picked
 //! rule sets (percent-encoded `/`, empty segments, host scopes, keys deeper than 63 and 128
 //! segments, 8+ Role rules per key with conditions, loop guards, forced rules) and a small
 //! property test over the same alphabets, each answered by the compiled engine exactly as the
@@ -26,7 +26,7 @@ fn reqs(paths: &[&str]) -> Vec<RequestSpec> {
     out
 }
 
-fn run(name: &str, rules: &[String], paths: &[&str]) -> bool {
+fn agrees_in_every_layout(name: &str, rules: &[String], paths: &[&str]) -> bool {
     match compare(rules, &reqs(paths)) {
         Ok(()) => true,
         Err(e) => {
@@ -36,12 +36,12 @@ fn run(name: &str, rules: &[String], paths: &[&str]) -> bool {
     }
 }
 
-fn l(s: &str) -> Vec<String> {
+fn rule_lines(s: &str) -> Vec<String> {
     s.lines().map(str::to_string).filter(|x| !x.is_empty()).collect()
 }
 
 #[test]
-fn explore() {
+fn hand_written_key_shapes_answer_as_the_reference() {
     let mut ok = true;
     let deep = |n: usize| (0..n).map(|i| format!("s{}", i % 3)).collect::<Vec<_>>().join("/");
     let d70 = deep(70);
@@ -165,7 +165,7 @@ fn explore() {
     ];
     for (name, text, paths) in &sets {
         let p: Vec<&str> = paths.iter().map(String::as_str).collect();
-        ok &= run(name, &l(text), &p);
+        ok &= agrees_in_every_layout(name, &rule_lines(text), &p);
     }
     assert!(ok);
 }
@@ -175,7 +175,7 @@ fn many(prefix: &str, n: usize, tail: &str) -> String {
 }
 
 #[test]
-fn explore_roles() {
+fn hand_written_role_splits_answer_as_the_reference() {
     let mut ok = true;
     let admin_mid = format!("{}/p/* /adm 301 Role=admin\n{}", many("/p/*", 5, ""), many("/p/*", 5, ""));
     let deep_keys: String = (1..=10)
@@ -287,7 +287,7 @@ fn explore_roles() {
         ),
     ];
     for (name, text, paths) in &sets {
-        ok &= run(name, &l(text), paths);
+        ok &= agrees_in_every_layout(name, &rule_lines(text), paths);
     }
     assert!(ok);
 }
@@ -466,7 +466,7 @@ mod role_fuzz {
 #[test]
 fn very_deep_keys_answer_as_the_reference() {
     let seg = |n: usize, s: &str| vec![s; n].join("/");
-    let rules = l(&format!(
+    let rules = rule_lines(&format!(
         "/{a200}/* /1 301\n/{a127}/:x/* /2 301\n/{a128}/* /3 301\n/{a129} /4 301\n/:y/{a130}/* /5 301\n/{a64}/b/* /6 301\n/{a63}/* /7 301 Role=admin\n/{a62}/a/:z /8 301\n",
         a200 = seg(200, "a"),
         a127 = seg(127, "a"),
@@ -482,7 +482,7 @@ fn very_deep_keys_answer_as_the_reference() {
         .flat_map(|&n| [format!("/{}", seg(n, "a")), format!("/{}/x", seg(n, "a")), format!("/{}/b/x", seg(n, "a"))])
         .collect();
     let p: Vec<&str> = paths.iter().map(String::as_str).collect();
-    assert!(run("very_deep", &rules, &p));
+    assert!(agrees_in_every_layout("very_deep", &rules, &p));
 }
 
 mod deep_fuzz {
@@ -517,7 +517,7 @@ mod deep_fuzz {
                 })
                 .collect();
             let paths: Vec<&str> = reqs.iter().map(String::as_str).collect();
-            prop_assert!(run("deep_fuzz", &lines, &paths));
+            prop_assert!(agrees_in_every_layout("deep_fuzz", &lines, &paths));
         }
     }
 }

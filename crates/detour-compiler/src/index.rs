@@ -126,11 +126,7 @@ impl IndexBuilder {
         let table = (scope, key.mask);
         let mixed = mixed(key.hash, table);
         let table_number = self.table_number(table)?;
-        let existing = self.by_key.find(mixed, |&e| {
-            let b = &self.entries[e as usize];
-            b.table == table_number && b.depth == key.depth && pool.get(b.key) == key.text.as_slice()
-        });
-        let entry = match existing.copied() {
+        let entry = match self.find_entry(pool, mixed, table_number, key.depth, &key.text) {
             Some(e) => e,
             None => {
                 if self.entries.len() >= MAX_ENTRIES {
@@ -151,6 +147,17 @@ impl IndexBuilder {
         let list = u32::from(key.kind != KeyKind::Exact);
         self.postings.push((entry * 2 + list, rule));
         Ok(())
+    }
+
+    /// The entry with this key text at this depth in table `table` (`mixed`: its key hash
+    /// mixed with the table).
+    fn find_entry(&self, pool: &Pool, mixed: u64, table: u32, depth: u8, text: &[u8]) -> Option<u32> {
+        let entries = &self.entries;
+        let found = self.by_key.find(mixed, |&e| {
+            let b = &entries[e as usize];
+            b.table == table && b.depth == depth && pool.get(b.key) == text
+        });
+        found.copied()
     }
 
     /// The number of a (scope, mask) table, numbering it on first use.
@@ -199,12 +206,7 @@ impl IndexBuilder {
             let parent_hash = parent_text.split(|&b| b == b'/').fold(PREFIX_SEED, prefix_hash);
             let (table, depth, start) = (entry.table, entry.depth - 1, entry.key.start);
             let mixed = mixed(parent_hash, self.tables[table as usize]);
-            let entries = &self.entries;
-            let parent = self.by_key.find(mixed, |&p| {
-                let b = &entries[p as usize];
-                b.table == table && b.depth == depth && pool.get(b.key) == parent_text
-            });
-            let Some(&p) = parent else { continue };
+            let Some(p) = self.find_entry(pool, mixed, table, depth, parent_text) else { continue };
             let link = &mut child[p as usize];
             *link = if *link == NONE { e } else { MANY };
             if !nested[p as usize] {

@@ -196,10 +196,7 @@ fn lookup(
         }
         if slot & !SLOT_ENTRY_MASK == tag {
             let e = (slot & SLOT_ENTRY_MASK).checked_sub(1)?;
-            let entry = set.entries.get(e as usize)?;
-            let (key, start) = (set.key(entry), entry.key.to_native());
-            if usize::from(entry.depth) == depth && key_fits_after(key, start, mask, *verified, p, depth) {
-                *verified = Some(Verified { start, len: key.len(), depth });
+            if let Some(e) = fitting(set, e, mask, depth, p, verified) {
                 return Some(e);
             }
         }
@@ -208,21 +205,21 @@ fn lookup(
     None
 }
 
-/// The linked entry `child` when its key fits the path at `depth`.
-fn follow(
+/// Entry `e` when its key fits the path at `depth` (noted as the table's last verified key).
+fn fitting(
     set: &ArchivedRuleSet,
-    child: u32,
+    e: u32,
     mask: u64,
     depth: usize,
     p: &Prefixes<'_>,
     verified: &mut Option<Verified>,
 ) -> Option<u32> {
-    let entry = set.entries.get(child as usize)?;
+    let entry = set.entries.get(e as usize)?;
     let (key, start) = (set.key(entry), entry.key.to_native());
     let fits = usize::from(entry.depth) == depth && key_fits_after(key, start, mask, *verified, p, depth);
     fits.then(|| {
         *verified = Some(Verified { start, len: key.len(), depth });
-        child
+        e
     })
 }
 
@@ -254,43 +251,29 @@ pub fn probe(
                 let bit = 1u64 << depth.min(63);
                 let wanted = table.prefix_depths.to_native() & bit != 0
                     || (depth == n && table.exact_depths.to_native() & bit != 0);
-                if chained != NONE {
-                    let child = std::mem::replace(&mut chained, NONE);
-                    if wanted {
-                        if let Some(entry) = follow(set, child, mask, depth, &p, &mut verified) {
-                            found.push(Found {
-                                entry,
-                                depth: depth as u32,
-                                first: NONE,
-                                lists: None,
-                                splits: [NONE; 2],
-                            });
-                            chained = set.entries.get(entry as usize).map_or(NONE, |e| e.child.to_native());
-                        }
-                    }
-                    // Without placeholders a table's keys are hashed from the plain prefixes,
-                    // computed when a later depth asks for them.
-                    continue;
-                }
-                if depth <= shared {
-                    hash = p.plain(depth);
-                } else if is_placeholder(mask, depth - 1) {
-                    if p.seg(depth - 1).is_empty() {
-                        break;
-                    }
-                    hash = prefix_hash(hash, b"");
+                let linked = std::mem::replace(&mut chained, NONE);
+                let hit = if linked != NONE {
+                    // The only entry that can fit here. Without placeholders a table's keys are
+                    // hashed from the plain prefixes, computed when a later depth asks for them.
+                    wanted.then(|| fitting(set, linked, mask, depth, &p, &mut verified)).flatten()
                 } else {
-                    hash = prefix_hash(hash, p.seg(depth - 1));
-                }
-                if wanted {
-                    if let Some(entry) = lookup(set, table, hash, depth, &p, &mut verified) {
-                        found.push(Found { entry, depth: depth as u32, first: NONE, lists: None, splits: [NONE; 2] });
-                        // Only plain tables link (a placeholder table's hash is carried
-                        // from depth to depth, so none may be skipped).
-                        chained =
-                            set.entries.get(entry as usize).filter(|_| mask == 0).map_or(NONE, |e| e.child.to_native());
+                    if depth <= shared {
+                        hash = p.plain(depth);
+                    } else if is_placeholder(mask, depth - 1) {
+                        if p.seg(depth - 1).is_empty() {
+                            break;
+                        }
+                        hash = prefix_hash(hash, b"");
+                    } else {
+                        hash = prefix_hash(hash, p.seg(depth - 1));
                     }
-                }
+                    wanted.then(|| lookup(set, table, hash, depth, &p, &mut verified)).flatten()
+                };
+                let Some(entry) = hit else { continue };
+                found.push(Found { entry, depth: depth as u32, first: NONE, lists: None, splits: [NONE; 2] });
+                // Only plain tables link (a placeholder table's hash is carried from depth to
+                // depth, so none may be skipped).
+                chained = set.entries.get(entry as usize).filter(|_| mask == 0).map_or(NONE, |e| e.child.to_native());
             }
         }
     }

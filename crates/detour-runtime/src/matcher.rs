@@ -395,13 +395,13 @@ struct Search<'s, 'r> {
 impl<'s, 'r> Search<'s, 'r> {
     /// The token, for role checks.
     fn grants<'g>(&'g mut self, matcher: &'g Matcher) -> TokenGrants<'g, 'r> {
-        TokenGrants { matcher, req: self.req, token: &mut self.token, jwt: self.jwt, roles: self.roles }
+        self.context_and_grants(matcher).1
     }
 
     /// The country and language, and the token, for the splits a candidate search opens.
     fn context_and_grants<'g>(&'g mut self, matcher: &'g Matcher) -> (&'g mut RequestContext<'s>, TokenGrants<'g, 'r>) {
-        let grants = TokenGrants { matcher, req: self.req, token: &mut self.token, jwt: self.jwt, roles: self.roles };
-        (&mut self.context, grants)
+        let Search { req, jwt, roles, token, context, .. } = self;
+        (context, TokenGrants { matcher, req, token, jwt, roles })
     }
 }
 

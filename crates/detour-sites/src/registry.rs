@@ -160,15 +160,21 @@ impl Registry {
     /// The site of `host`, touched for the budget: `open`'s answer from it while it is open,
     /// or the closed site to open (outside the host table's guard).
     fn find<R>(&self, host: &str, open: impl FnOnce(&Site) -> Option<R>) -> Found<R> {
+        let found = self.in_table(host, |site| {
+            site.touch(self.inner.epoch.load(Ordering::Relaxed));
+            match open(site) {
+                Some(answer) => Found::Open(answer),
+                None => Found::Closed(Arc::clone(site)),
+            }
+        });
+        found.unwrap_or(Found::Unknown)
+    }
+
+    /// `f` on the site the host table gives `host` (normalized), under the table's guard.
+    fn in_table<R>(&self, host: &str, f: impl FnOnce(&Arc<Site>) -> R) -> Option<R> {
         let mut buffer = [0u8; MAX_HOST_BYTES];
-        let Some(host) = normalize_host_bytes(host.as_bytes(), &mut buffer) else { return Found::Unknown };
-        let directory = self.inner.directory.load();
-        let Some(site) = directory.hosts.get(host) else { return Found::Unknown };
-        site.touch(self.inner.epoch.load(Ordering::Relaxed));
-        match open(site) {
-            Some(answer) => Found::Open(answer),
-            None => Found::Closed(Arc::clone(site)),
-        }
+        let host = normalize_host_bytes(host.as_bytes(), &mut buffer)?;
+        self.inner.directory.load().hosts.get(host).map(f)
     }
 
     /// Runs `f` on the rules for a request's `Host`, as [`Registry::lookup`] finds them, without
@@ -223,9 +229,7 @@ impl Registry {
         if let Some(slot) = cache.find(host.as_bytes()) {
             return cache.site(slot).map(Cow::Borrowed);
         }
-        let mut buffer = [0u8; MAX_HOST_BYTES];
-        let normal = normalize_host_bytes(host.as_bytes(), &mut buffer)?;
-        let site = self.inner.directory.load().hosts.get(normal).cloned()?;
+        let site = self.in_table(host, Arc::clone)?;
         cache.put(host.as_bytes(), &site);
         Some(Cow::Owned(site))
     }
